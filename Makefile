@@ -1,0 +1,51 @@
+# arxiv-kg: `make serve` and `make test` are all a fresh machine needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STORE ?= kg-store
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: serve build test lint install install-dev system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamp files: reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+build: install
+	$(BIN)/kg build --store $(STORE)
+
+serve: build
+	@if $(BIN)/kg serve --help >/dev/null 2>&1; then \
+		$(BIN)/kg serve --store $(STORE) --host $(HOST) --port $(PORT); \
+	else \
+		echo "Built the sample graph in $(STORE). The SPARQL endpoint is not part of this version yet:"; \
+		echo "  $(BIN)/kg stats --store $(STORE)"; \
+		echo "  $(BIN)/kg query --store $(STORE) 'SELECT * WHERE { ?s ?p ?o } LIMIT 10'"; \
+	fi
+
+# System packages the tests need (headless Chromium for the UI tests); skipped when present.
+system-deps:
+	@bash scripts/system-deps.sh
+
+lint: install-dev
+	$(BIN)/ruff check kg tests bench
+	$(BIN)/lint-imports
+
+test: install-dev system-deps lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) $(STORE) $(STORE).rejects.jsonl .pytest_cache

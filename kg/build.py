@@ -1,0 +1,227 @@
+"""The build: read records, extract quads, load them into a new store version, swap it in."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import IO, Any
+
+from kg.extract import CHUNK_EXTRACTORS, PAPER_EXTRACTORS, stub_quads, taxonomy_quads
+from kg.progress import progress
+from kg.rdf import Quad
+from kg.sources import Rejected, SourceRecord, read_inputs
+from kg.sources.readers import sample_path
+from kg.sources.records import Paper
+from kg.sources.taxonomy import load_taxonomy
+from kg.store import StoreDirectory
+from kg.vocab import SHARED_GRAPHS, IriScheme
+
+log = logging.getLogger("kg.build")
+
+
+@dataclass
+class BuildReport:
+    """What a build did: counts, rejects and where they were written."""
+
+    rows: int = 0
+    papers: int = 0
+    chunks: int = 0
+    duplicate_rows: int = 0
+    quads: int = 0
+    rejected: int = 0
+    rejects_path: Path | None = None
+    output_path: Path | None = None
+    inputs: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"{self.rows} rows read: {self.papers} papers, {self.chunks} chunks, "
+            f"{self.duplicate_rows} duplicate rows, {self.quads} quads loaded"
+        )
+        if self.rejected:
+            text += f"; {self.rejected} rows rejected, see {self.rejects_path}"
+        else:
+            text += "; no rows rejected"
+        if self.output_path:
+            text += f"; quads written to {self.output_path}"
+        return text
+
+
+def _differing_field(a: Paper, b: Paper) -> str | None:
+    for f in fields(Paper):
+        if f.name != "version" and getattr(a, f.name) != getattr(b, f.name):
+            return f.name
+    return None
+
+
+def count_rows(paths: Iterable[Path]) -> int | None:
+    """Rows in the inputs, cheaply (newlines of JSON Lines, metadata of Parquet), for the progress bar."""
+    total = 0
+    for path in paths:
+        name = path.name.lower()
+        if name.endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            total += pq.ParquetFile(path).metadata.num_rows
+        elif name.endswith(".gz"):
+            return None
+        else:
+            with open(path, "rb") as handle:
+                total += sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+    return total
+
+
+class QuadMapper:
+    """Turns a stream of accepted rows into quads: one paper node per paper, each chunk once.
+
+    Rows come in any order. A paper's metadata is taken from its first row; a later row whose
+    metadata differs is rejected (naming the field), an identical repeated row is skipped.
+    Facts shared by many papers are emitted once.
+    """
+
+    def __init__(self, iris: IriScheme, reject: Callable[[Rejected], None], report: BuildReport) -> None:
+        self.iris = iris
+        self.reject = reject
+        self.report = report
+        self.papers: dict[str, tuple[Paper, int]] = {}
+        self.chunks: dict[tuple[str, int], int] = {}
+        self.cited: set[str] = set()
+        self._shared_graphs = frozenset(f"<{iris.shared_graph(name)}>" for name in SHARED_GRAPHS)
+        self._shared_seen: set[Quad] = set()
+
+    def _shared_once(self, quads: Iterable[Quad]) -> Iterator[Quad]:
+        for quad in quads:
+            if quad.graph in self._shared_graphs:
+                if quad in self._shared_seen:
+                    continue
+                self._shared_seen.add(quad)
+            yield quad
+
+    def start(self) -> Iterator[Quad]:
+        return self._shared_once(taxonomy_quads(load_taxonomy(), self.iris))
+
+    def row(self, record: SourceRecord) -> Iterator[Quad]:
+        paper = record.paper
+        seen = self.papers.get(paper.arxiv_id)
+        if seen is None:
+            self.papers[paper.arxiv_id] = (paper, record.line)
+            self.report.papers += 1
+            self.cited.update(paper.references)
+            for extractor in PAPER_EXTRACTORS:
+                yield from self._shared_once(extractor.extract(paper, self.iris))
+        else:
+            first, first_line = seen
+            differing = _differing_field(first, paper)
+            if differing is not None:
+                self.reject(Rejected(
+                    record.source, record.line,
+                    f"metadata differs from the earlier row at line {first_line} of the same paper",
+                    differing, paper.arxiv_id, None,
+                ))
+                return
+        chunk = record.chunk
+        if chunk is None:
+            return
+        key = (chunk.arxiv_id, chunk.index)
+        if key in self.chunks:
+            self.report.duplicate_rows += 1
+            return
+        self.chunks[key] = record.line
+        self.report.chunks += 1
+        for extractor in CHUNK_EXTRACTORS:
+            yield from extractor.extract(chunk, self.iris)
+
+    def finish(self) -> Iterator[Quad]:
+        return stub_quads(self.cited - self.papers.keys(), self.iris)
+
+
+def default_rejects_path(store: Path) -> Path:
+    """Rejects go beside the store: ``kg-store`` gets ``kg-store.rejects.jsonl``."""
+    store = Path(store)
+    return store.with_name(store.name + ".rejects.jsonl")
+
+
+def build(
+    inputs: list[Path],
+    store: Path,
+    *,
+    base_iri: str,
+    rejects_path: Path | None = None,
+    output_path: Path | None = None,
+) -> BuildReport:
+    """Build a new version of ``store`` from ``inputs`` (the bundled sample when empty) and swap it in."""
+    inputs = [Path(p) for p in inputs] or [sample_path()]
+    iris = IriScheme(base_iri)
+    report = BuildReport(inputs=[str(p) for p in inputs])
+    report.rejects_path = Path(rejects_path) if rejects_path else default_rejects_path(store)
+    report.output_path = Path(output_path) if output_path else None
+    total = count_rows(inputs)
+    directory = StoreDirectory(store)
+
+    with ExitStack() as stack:
+        rejects_file: IO[str] | None = None
+
+        def reject(item: Rejected) -> None:
+            nonlocal rejects_file
+            report.rejected += 1
+            log.warning("rejected %s", item.message())
+            if rejects_file is None:
+                report.rejects_path.parent.mkdir(parents=True, exist_ok=True)
+                rejects_file = stack.enter_context(open(report.rejects_path, "w", encoding="utf-8"))
+            rejects_file.write(json.dumps(item.as_json(), ensure_ascii=False, default=str) + "\n")
+
+        mapper = QuadMapper(iris, reject, report)
+        output: IO[bytes] | None = None
+        if report.output_path:
+            report.output_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp_output = report.output_path.with_name(report.output_path.name + ".partial")
+            opener = gzip.open if report.output_path.name.endswith(".gz") else open
+            output = stack.enter_context(opener(tmp_output, "wb"))
+
+        def rows() -> Iterator[SourceRecord]:
+            for row in progress(read_inputs(inputs), total=total, desc="build", unit="rows"):
+                report.rows += 1
+                if isinstance(row, Rejected):
+                    reject(row)
+                else:
+                    yield row
+
+        def lines() -> Iterator[str]:
+            def all_quads() -> Iterator[Quad]:
+                yield from mapper.start()
+                for record in rows():
+                    yield from mapper.row(record)
+                yield from mapper.finish()
+
+            buffer: list[str] = []
+            for quad in all_quads():
+                line = f"{quad[0]} {quad[1]} {quad[2]} {quad[3]} .\n"
+                report.quads += 1
+                buffer.append(line)
+                if len(buffer) >= 4096:
+                    if output is not None:
+                        output.write("".join(buffer).encode("utf-8"))
+                    yield from buffer
+                    buffer.clear()
+            if output is not None and buffer:
+                output.write("".join(buffer).encode("utf-8"))
+            yield from buffer
+
+        info: dict[str, Any] = {"inputs": report.inputs, "base_iri": iris.base}
+        with directory.new_version(info=info) as writer:
+            writer.bulk_load_nquads(lines())
+            writer.info.update(
+                rows=report.rows, papers=report.papers, chunks=report.chunks, quads=report.quads,
+                rejected=report.rejected,
+            )
+        if output is not None:
+            output.close()
+            tmp_output.replace(report.output_path)
+    if not report.rejected and report.rejects_path.exists():
+        report.rejects_path.unlink()
+    return report

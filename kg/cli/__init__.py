@@ -1,0 +1,50 @@
+"""The ``kg`` command: one module per subcommand, listed in :data:`COMMANDS`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from kg.cli import build, query, stats
+from kg.cli.common import CommandModule
+from kg.errors import KgError
+
+COMMANDS: tuple[CommandModule, ...] = (build, query, stats)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kg",
+        description="arxiv-kg: build a knowledge graph of arXiv papers and query it with SPARQL.",
+        epilog="example:\n  kg build && kg stats && kg query 'SELECT * WHERE { ?s ?p ?o } LIMIT 5'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.func(args) or 0)
+    except KgError as err:
+        print(f"kg {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"kg {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""A paper's own bibliographic facts: types, identifiers, title, abstract, dates, links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kg.extract.base import Extractor
+from kg.rdf import Quad, iri, literal
+from kg.sources.records import Paper
+from kg.vocab import BIBO, DCTERMS, FABIO, FOAF, KG, RDF, SCHEMA, XSD, IriScheme, arxiv_abs_page, arxiv_doi
+
+_TYPE = iri(RDF.type)
+_PREPRINT = iri(FABIO.Preprint)
+_ARTICLE = iri(SCHEMA.ScholarlyArticle)
+
+
+def paper_quads(paper: Paper, iris: IriScheme) -> Iterator[Quad]:
+    s = iri(iris.paper(paper.arxiv_id))
+    g = iri(iris.paper_graph(paper.arxiv_id))
+    yield Quad(s, _TYPE, _PREPRINT, g)
+    yield Quad(s, _TYPE, _ARTICLE, g)
+    yield Quad(s, iri(KG.arxivId), literal(paper.arxiv_id), g)
+    yield Quad(s, iri(BIBO.doi), literal(arxiv_doi(paper.arxiv_id)), g)
+    yield Quad(s, iri(DCTERMS.title), literal(paper.title), g)
+    if paper.abstract:
+        yield Quad(s, iri(DCTERMS.abstract), literal(paper.abstract), g)
+    if paper.published:
+        yield Quad(s, iri(DCTERMS.issued), literal(paper.published.isoformat(), datatype=XSD.date), g)
+    if paper.updated:
+        yield Quad(s, iri(DCTERMS.modified), literal(paper.updated.isoformat(), datatype=XSD.date), g)
+    if paper.comment:
+        yield Quad(s, iri(KG.arxivComment), literal(paper.comment), g)
+    if paper.journal_ref:
+        yield Quad(s, iri(DCTERMS.bibliographicCitation), literal(paper.journal_ref), g)
+    if paper.pdf_url:
+        yield Quad(s, iri(KG.pdf), iri(paper.pdf_url), g)
+    yield Quad(s, iri(FOAF.page), iri(arxiv_abs_page(paper.arxiv_id)), g)
+
+
+EXTRACTOR = Extractor(
+    name="papers",
+    reads=frozenset({"arxiv_id", "title", "abstract", "published", "updated", "comment", "journal_ref", "pdf_url"}),
+    emits=frozenset({
+        RDF.type, KG.arxivId, BIBO.doi, DCTERMS.title, DCTERMS.abstract, DCTERMS.issued, DCTERMS.modified,
+        KG.arxivComment, DCTERMS.bibliographicCitation, KG.pdf, FOAF.page,
+    }),
+    extract=paper_quads,
+)

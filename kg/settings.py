@@ -1,0 +1,36 @@
+"""Every ``KG_*`` setting in one typed object; command-line flags override the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kg.vocab import DEFAULT_BASE_IRI
+
+
+class Settings(BaseSettings):
+    """Settings of arxiv-kg, read from ``KG_*`` environment variables (for example ``KG_STORE``)."""
+
+    model_config = SettingsConfigDict(env_prefix="KG_", extra="ignore")
+
+    store: Path = Field(Path("kg-store"), description="Directory of the on-disk store.")
+    base_iri: str = Field(DEFAULT_BASE_IRI, description="Base IRI of every resource the graph mints.")
+
+    # build
+    batch_size: int = Field(500, ge=1, description="Records handed to an extraction step at once.")
+    workers: int = Field(1, ge=1, description="Worker processes for extraction.")
+
+    # server
+    host: str = "127.0.0.1"
+    port: int = 8000
+    update_token: SecretStr | None = Field(None, description="Bearer token that enables SPARQL Update and GSP writes.")
+    query_timeout_s: float = Field(30.0, gt=0)
+    max_result_rows: int = Field(100_000, ge=1, description="Cap on result rows for anonymous queries.")
+    max_query_length: int = Field(100_000, ge=1, description="Cap on the length of a query, in characters.")
+
+    def with_overrides(self, **values: object) -> Settings:
+        """A copy with the given values set, skipping ``None`` (a flag that was not given)."""
+        given = {k: v for k, v in values.items() if v is not None}
+        return self.model_copy(update=given) if given else self

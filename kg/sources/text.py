@@ -1,0 +1,40 @@
+"""Text repair: mojibake fixed, control characters and lone surrogates removed, whitespace normalised."""
+
+from __future__ import annotations
+
+import re
+
+import ftfy
+
+# Only the repairs of earlier wrong decodings; quotes, ligatures and widths stay as the authors wrote them.
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    uncurl_quotes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    fix_line_breaks=False,
+    explain=False,
+)
+# C0 controls except tab, newline, carriage return; DEL; C1 controls; lone surrogates; non-characters.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def repair(value: str) -> str:
+    """Fix mojibake (``â\\x80\\x94`` becomes an em dash) and drop control characters.
+
+    >>> repair("a \\u00e2\\u0080\\u0094 b\\x00")
+    'a — b'
+    """
+    if value.isascii():
+        return _CONTROL.sub("", value)
+    return _CONTROL.sub("", ftfy.fix_text(value, _FTFY))
+
+
+def squash(value: str) -> str:
+    """Whitespace runs become one space; ends stripped.
+
+    >>> squash("  Llama 2:\\n  Open ")
+    'Llama 2: Open'
+    """
+    return _WHITESPACE.sub(" ", value).strip()

@@ -1,0 +1,301 @@
+"""The on-disk Oxigraph store: versions built aside and swapped in whole, opened for queries.
+
+Layout of a store directory ``S``::
+
+    S/current            symlink to the version being served (relative: versions/<id>)
+    S/versions/<id>/     one complete Oxigraph database
+    S/versions/<id>.json what built it (time, inputs, counts)
+    S/.build.lock        held by the one build that may run at a time
+    S/versions/*.building  a build in progress (or one that was killed; removed by the next build)
+
+A build writes a new version next to the old one and moves ``current`` only when the new version
+is complete, so a build that fails or is killed leaves the previous store intact and queryable.
+This is the only module that touches :class:`pyoxigraph.Store`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError, StoreError, StoreLockedError, StoreNotFoundError
+
+CURRENT = "current"
+VERSIONS = "versions"
+BUILDING_SUFFIX = ".building"
+LOCK_FILE = ".build.lock"
+KEEP_VERSIONS = 2
+
+
+def _map_error(err: BaseException, path: Path | str, action: str) -> StoreError:
+    """Turn what pyoxigraph or the file system raised into one of our store errors."""
+    text = str(err)
+    if "lock" in text.lower() or "Resource temporarily unavailable" in text:
+        return StoreLockedError(f"{path}: the store is locked by another writer ({action}): {text}")
+    return StoreError(f"{path}: cannot {action}: {text}")
+
+
+class KgStore:
+    """One opened store version: query it, update it (when writable), count and dump its quads."""
+
+    def __init__(self, store: ox.Store, path: Path, *, read_only: bool) -> None:
+        self._store = store
+        self.path = path
+        self.read_only = read_only
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        union_default_graph: bool = True,
+        default_graph: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        base_iri: str | None = None,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Evaluate a SPARQL query; the default graph is the union of all graphs unless one is named."""
+        options: dict[str, Any] = {}
+        if default_graph is not None:
+            options["default_graph"] = [_graph_term(g) for g in default_graph]
+        else:
+            options["use_default_graph_as_union"] = union_default_graph
+        if named_graphs is not None:
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        try:
+            return self._store.query(sparql, base_iri=base_iri, **options)
+        except SyntaxError as err:
+            raise QueryError(f"malformed query: {err}") from err
+        except (ValueError, OSError) as err:
+            raise QueryError(str(err)) from err
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        try:
+            self._store.update(sparql, base_iri=base_iri)
+        except SyntaxError as err:
+            raise QueryError(f"malformed update: {err}") from err
+
+    def named_graphs(self) -> Iterator[str]:
+        for graph in self._store.named_graphs():
+            yield graph.value
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def dump_nquads(self, output: Any, *, graph: str | None = None) -> None:
+        """Write the quads (or one graph's triples as N-Quads) to a binary file object."""
+        if graph is None:
+            self._store.dump(output, ox.RdfFormat.N_QUADS)
+        else:
+            self._store.dump(output, ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(graph))
+
+    def nquads(self) -> Iterator[str]:
+        """Every quad as an N-Quads line, in the store's order."""
+        for quad in self._store:
+            yield f"{quad} .\n"
+
+    @property
+    def raw(self) -> ox.Store:
+        """The pyoxigraph store, for the layers that stream its results out."""
+        return self._store
+
+    def flush(self) -> None:
+        if not self.read_only:
+            self._store.flush()
+
+    def close(self) -> None:
+        if not self.read_only:
+            with contextlib.suppress(Exception):
+                self._store.flush()
+        del self._store
+
+
+def _graph_term(graph: str) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if graph == "" else ox.NamedNode(graph)
+
+
+class _NQuadsReader(io.RawIOBase):
+    """A binary file object over a stream of N-Quads lines, for ``bulk_load`` to pull from."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._lines = iter(lines)
+        self._buffer = b""
+        self.error: BaseException | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        size = len(target)
+        try:
+            while len(self._buffer) < size:
+                parts = [self._buffer]
+                total = len(self._buffer)
+                for line in self._lines:
+                    data = line.encode("utf-8")
+                    parts.append(data)
+                    total += len(data)
+                    if total >= size:
+                        break
+                else:
+                    self._buffer = b"".join(parts)
+                    break
+                self._buffer = b"".join(parts)
+        except BaseException as err:  # surfaced by the caller after bulk_load returns or fails
+            self.error = err
+            raise
+        n = min(size, len(self._buffer))
+        target[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
+
+
+class StoreDirectory:
+    """A store directory holding versions, of which ``current`` is the one served."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    @property
+    def versions_dir(self) -> Path:
+        return self.root / VERSIONS
+
+    def current_version(self) -> Path | None:
+        """The directory of the current version, or ``None`` if the store has none yet."""
+        link = self.root / CURRENT
+        if not link.is_symlink() and not link.exists():
+            return None
+        target = link.resolve()
+        return target if target.is_dir() else None
+
+    def exists(self) -> bool:
+        return self.current_version() is not None
+
+    def build_info(self) -> dict[str, Any]:
+        """What built the current version (empty for a store made by ``kg serve`` on an empty folder)."""
+        version = self.current_version()
+        if version is None:
+            return {}
+        info = version.with_suffix(".json")
+        return json.loads(info.read_text()) if info.exists() else {}
+
+    def open(self, *, read_only: bool = True) -> KgStore:
+        """Open the current version; read-only by default."""
+        version = self.current_version()
+        if version is None:
+            raise StoreNotFoundError(f"{self.root}: no store here (run `kg build --store {self.root}` first)")
+        try:
+            store = ox.Store.read_only(str(version)) if read_only else ox.Store(str(version))
+        except OSError as err:
+            raise _map_error(err, version, "open the store") from err
+        return KgStore(store, version, read_only=read_only)
+
+    def open_or_create(self) -> KgStore:
+        """Open the current version for writing, creating an empty one if the store has none."""
+        if not self.exists():
+            with self.new_version(info={"created_by": "empty store"}):
+                pass
+        return self.open(read_only=False)
+
+    @contextlib.contextmanager
+    def _build_lock(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK_FILE, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreLockedError(f"{self.root}: another build is writing this store") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _remove_stale_builds(self) -> None:
+        for path in self.versions_dir.glob(f"*{BUILDING_SUFFIX}"):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def _new_version_id(self) -> str:
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        return f"v{stamp}-{time.time_ns() % 1_000_000_000:09d}"
+
+    @contextlib.contextmanager
+    def new_version(self, *, info: dict[str, Any] | None = None) -> Iterator[VersionWriter]:
+        """Write a new version aside; it becomes ``current`` only if the block completes."""
+        with self._build_lock():
+            self.versions_dir.mkdir(parents=True, exist_ok=True)
+            self._remove_stale_builds()
+            version_id = self._new_version_id()
+            building = self.versions_dir / (version_id + BUILDING_SUFFIX)
+            try:
+                store = ox.Store(str(building))
+            except OSError as err:
+                raise _map_error(err, building, "create a new version") from err
+            writer = VersionWriter(KgStore(store, building, read_only=False))
+            try:
+                yield writer
+                writer.store.flush()
+                writer.store.close()
+            except BaseException:
+                writer.store.close()
+                shutil.rmtree(building, ignore_errors=True)
+                raise
+            final = self.versions_dir / version_id
+            os.replace(building, final)
+            meta = {"version": version_id, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            meta.update(info or {})
+            meta.update(writer.info)
+            final.with_suffix(".json").write_text(json.dumps(meta, indent=2, default=str))
+            self._swap_current(final)
+            self._remove_old_versions(keep=final)
+
+    def _swap_current(self, version: Path) -> None:
+        link = self.root / CURRENT
+        tmp = self.root / f".{CURRENT}.{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        os.symlink(os.path.relpath(version, self.root), tmp)
+        os.replace(tmp, link)
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _remove_old_versions(self, *, keep: Path) -> None:
+        versions = sorted(
+            p for p in self.versions_dir.iterdir() if p.is_dir() and not p.name.endswith(BUILDING_SUFFIX)
+        )
+        old = [p for p in versions if p != keep][: max(0, len(versions) - KEEP_VERSIONS)]
+        for path in old:
+            shutil.rmtree(path, ignore_errors=True)
+            path.with_suffix(".json").unlink(missing_ok=True)
+
+
+class VersionWriter:
+    """Loads quads into a version being built."""
+
+    def __init__(self, store: KgStore) -> None:
+        self.store = store
+        self.info: dict[str, Any] = {}
+
+    def bulk_load_nquads(self, lines: Iterable[str]) -> None:
+        """Bulk-load a stream of N-Quads lines without holding them in memory."""
+        reader = _NQuadsReader(lines)
+        try:
+            self.store.raw.bulk_load(io.BufferedReader(reader, 1 << 20), ox.RdfFormat.N_QUADS)
+        except BaseException as err:
+            if reader.error is not None:
+                raise reader.error from None
+            raise _map_error(err, self.store.path, "load quads") from err
+        if reader.error is not None:
+            raise reader.error
