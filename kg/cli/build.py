@@ -9,6 +9,7 @@ from typing import Any
 
 from kg.build import build
 from kg.cli.common import add_command, add_store_options, settings_from
+from kg.sources.readers import LAYOUTS
 
 EXIT_REJECTS = 3
 
@@ -20,12 +21,20 @@ def register(subparsers: Any) -> None:
         help="build the graph from ai-arxiv records (the bundled sample when no --input)",
         example="kg build --input data.jsonl --input more.parquet --store ./kg-store --output kg.nq.gz",
         description=(
-            "Build the knowledge graph from ai-arxiv records (JSON Lines, .jsonl.gz or Parquet) into a new\n"
+            "Build the knowledge graph from ai-arxiv chunk rows or arXiv metadata snapshot records (JSON Lines,\n"
+            ".jsonl.gz, Parquet, Arrow, a saved Hugging Face dataset, hf:NAME) into a new\n"
             "version of the store, swapped in only when complete. Rejected rows are written with their\n"
             f"reasons to --rejects; the exit status is {EXIT_REJECTS} when any row was rejected."
         ),
     )
-    parser.add_argument("--input", "-i", type=Path, action="append", default=[], help="input file (repeatable)")
+    parser.add_argument(
+        "--input", "-i", type=Path, action="append", default=[],
+        help="input (repeatable): .jsonl, .jsonl.gz, .parquet, .arrow, a saved Hugging Face dataset folder, or hf:NAME",
+    )
+    parser.add_argument(
+        "--format", dest="layout", choices=["auto", *LAYOUTS], default="auto",
+        help="record layout of the inputs (default: told by the first record of each input)",
+    )
     add_store_options(parser)
     parser.add_argument("--output", "-o", type=Path, help="also write the quads as N-Quads (.nq or .nq.gz)")
     parser.add_argument("--rejects", type=Path, help="where rejected rows go (default: <store>.rejects.jsonl)")
@@ -40,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         base_iri=settings.base_iri,
         rejects_path=args.rejects,
         output_path=args.output,
+        layout=None if args.layout == "auto" else args.layout,
     )
     print(f"built {settings.store}: {report.summary()}", file=sys.stderr)
     return EXIT_REJECTS if report.rejected else 0
