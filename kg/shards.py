@@ -1,0 +1,1 @@
+"""Sharded N-Quads builds, locally or on a Dask cluster."""
