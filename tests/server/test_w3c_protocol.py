@@ -202,7 +202,8 @@ def run_test(server: LiveServer, test: W3CTest) -> None:
         pytest.skip(SKIPS[test.iri])
     auth = {"Authorization": f"Bearer {TOKEN}"}
     with httpx.Client(base_url=server.url, timeout=30) as client:
-        reset = client.post("/sparql", content="DROP ALL", headers={**auth, "Content-Type": "application/sparql-update"})
+        update = {**auth, "Content-Type": "application/sparql-update"}
+        reset = client.post("/sparql", content="DROP ALL", headers=update)
         assert reset.status_code == 204, reset.text
         for path, graph_iri in test.graph_data:
             put = client.put("/store", params={"graph": graph_iri}, content=path.read_bytes(),
