@@ -22,7 +22,10 @@ from kg.vocab import DEFAULT_BASE_IRI
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from support.live_server import LiveServer, start_server
 
-TITLES = "PREFIX dcterms: <http://purl.org/dc/terms/> SELECT ?paper ?title WHERE { ?paper dcterms:title ?title } ORDER BY ?paper"
+TITLES = (
+    "PREFIX dcterms: <http://purl.org/dc/terms/> "
+    "SELECT ?paper ?title WHERE { ?paper dcterms:title ?title } ORDER BY ?paper"
+)
 CONSTRUCT = (
     "PREFIX dcterms: <http://purl.org/dc/terms/> "
     "CONSTRUCT { ?paper dcterms:title ?title } WHERE { ?paper dcterms:title ?title }"
