@@ -10,13 +10,13 @@ from email.policy import HTTP
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from kg.errors import QueryError
 from kg.server import negotiation, results
 from kg.server.security import has_token, require_update_token
 from kg.server.state import ServerState, get_state
+from kg.server.streaming import ResultResponse
 from kg.server.workers import QueryFailed, Task
 
 router = APIRouter(tags=["Graph Store Protocol"])
@@ -91,7 +91,7 @@ async def _read_graph(request: Request, state: ServerState, graph: str | None, h
         media_type, stream = await run_in_threadpool(state.pool.run, task, state.settings.query_timeout_s)
     except QueryFailed as err:
         raise HTTPException(err.status, err.message) from None
-    return StreamingResponse(stream, media_type=results.content_type(media_type), headers=headers)
+    return ResultResponse(stream, media_type=results.content_type(media_type), headers=headers)
 
 
 async def _write(request: Request, state: ServerState, graph: str | None, *, method: str) -> Response:

@@ -8,7 +8,6 @@ from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from kg.errors import QueryError
@@ -17,6 +16,7 @@ from kg.server.pages import ui_page
 from kg.server.security import has_token, require_update_token
 from kg.server.service_description import service_description
 from kg.server.state import ServerState, get_state
+from kg.server.streaming import ResultResponse
 from kg.server.update_dataset import DatasetConflict, apply_dataset
 from kg.server.workers import QueryFailed, Task
 
@@ -149,8 +149,7 @@ async def _query(request: Request, state: ServerState, query: str, dataset: dict
         media_type, stream = await run_in_threadpool(state.pool.run, task, settings.query_timeout_s)
     except QueryFailed as err:
         raise HTTPException(err.status, err.message) from None
-    request.state.result = stream
-    return StreamingResponse(stream, media_type=results.content_type(media_type), headers=headers)
+    return ResultResponse(stream, media_type=results.content_type(media_type), headers=headers)
 
 
 def _etag(state: ServerState, query: str, accept: str | None, dataset: dict, anonymous: bool) -> str:  # type: ignore[type-arg]
