@@ -104,6 +104,58 @@ class KgStore:
         for quad in self._store:
             yield f"{quad} .\n"
 
+    # Graph Store Protocol: whole graphs read, replaced, merged and dropped. ``None`` is the default graph.
+
+    def has_graph(self, graph: str | None) -> bool:
+        """Whether the graph exists (the default graph always does)."""
+        return graph is None or self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def graph_triples(self, graph: str | None) -> Iterator[ox.Triple]:
+        """The triples of one graph, streamed from the store."""
+        target = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+        for quad in self._store.quads_for_pattern(None, None, None, target):
+            yield quad.triple
+
+    def load_graph(self, data: bytes, media_type: str, graph: str | None, *, replace: bool, base_iri: str) -> bool:
+        """Parse ``data`` then write it into ``graph`` (replacing it or merging); True if the graph was new.
+
+        The document is parsed completely before anything is written, so a malformed one changes nothing.
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        rdf_format = ox.RdfFormat.from_media_type(media_type)
+        if rdf_format is None:
+            raise ValueError(f"unsupported RDF media type {media_type!r}")
+        target = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+        try:
+            triples = [
+                ox.Quad(q.subject, q.predicate, q.object, target)
+                for q in ox.parse(
+                    data, rdf_format, base_iri=base_iri, without_named_graphs=True, rename_blank_nodes=True
+                )
+            ]
+        except SyntaxError as err:
+            raise QueryError(f"malformed {rdf_format.name} document: {err}") from err
+        created = not self.has_graph(graph)
+        if replace and not created:
+            self._store.clear_graph(target)
+        if graph is not None and created:
+            self._store.add_graph(target)
+        self._store.extend(triples)
+        return created
+
+    def drop_graph(self, graph: str | None) -> bool:
+        """Remove a named graph (or empty the default graph); False if there was no such graph."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        if graph is None:
+            self._store.clear_graph(ox.DefaultGraph())
+            return True
+        if not self.has_graph(graph):
+            return False
+        self._store.remove_graph(ox.NamedNode(graph))
+        return True
+
     @property
     def raw(self) -> ox.Store:
         """The pyoxigraph store, for the layers that stream its results out."""
@@ -196,7 +248,7 @@ class StoreDirectory:
             raise StoreNotFoundError(f"{self.root}: no store here (run `kg build --store {self.root}` first)")
         try:
             store = ox.Store.read_only(str(version)) if read_only else ox.Store(str(version))
-        except OSError as err:
+        except (OSError, RuntimeError) as err:
             raise _map_error(err, version, "open the store") from err
         return KgStore(store, version, read_only=read_only)
 
@@ -246,7 +298,7 @@ class StoreDirectory:
                 if from_current:
                     self._copy_current(building)
                 store = ox.Store(str(building))
-            except OSError as err:
+            except (OSError, RuntimeError) as err:
                 shutil.rmtree(building, ignore_errors=True)
                 raise _map_error(err, building, "create a new version") from err
             writer = VersionWriter(KgStore(store, building, read_only=False))

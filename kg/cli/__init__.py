@@ -7,11 +7,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from kg.cli import build, delete, query, stats, update
+from kg.cli import build, delete, query, serve, stats, update
 from kg.cli.common import CommandModule
 from kg.errors import KgError
 
-COMMANDS: tuple[CommandModule, ...] = (build, update, delete, query, stats)
+COMMANDS: tuple[CommandModule, ...] = (build, update, delete, query, stats, serve)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -39,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KgError as err:
+        print(f"kg {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
         print(f"kg {args.command}: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -229,6 +229,14 @@ def check_input(path: Path | str) -> None:
     detect_format(path)
 
 
+def check_inputs(paths: Iterable[Path | str]) -> list[Path]:
+    """The inputs, each checked to exist and have a known format; the sample when none is given."""
+    checked = [Path(p) for p in paths] or [sample_path()]
+    for path in checked:
+        check_input(path)
+    return checked
+
+
 def read_path(path: Path | str, *, layout: str | None = None) -> Iterator[Row]:
     """Rows of one input."""
     check_input(path)
@@ -237,8 +245,5 @@ def read_path(path: Path | str, *, layout: str | None = None) -> Iterator[Row]:
 
 def read_inputs(paths: Iterable[Path | str], *, layout: str | None = None) -> Iterator[Row]:
     """Rows of several inputs, one after the other; the bundled sample when none is given."""
-    paths = list(paths) or [sample_path()]
-    for path in paths:
-        check_input(path)
-    for path in paths:
+    for path in check_inputs(paths):
         yield from read_path(path, layout=layout)
