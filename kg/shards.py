@@ -20,6 +20,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -46,6 +47,7 @@ from kg.vocab import IriScheme
 log = logging.getLogger("kg.shards")
 DEFAULT_PARTITION_BYTES = 64 << 20
 LOCAL = "local"
+PROCESSES = "processes"
 DASK = "dask"
 
 
@@ -227,6 +229,41 @@ def run_dask(address: str | None, *, workers: int = 2) -> Runner:
     return runner
 
 
+def run_processes(workers: int) -> Runner:
+    """A runner on a pool of ``workers`` local processes (spawned: the parent may hold a store open)."""
+
+    def runner(
+        partitions: list[Partition], shards_dir: str, base_iri: str, layout: str | None
+    ) -> Iterator[PartitionResult]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(map_partition, p, shards_dir, base_iri, layout) for p in partitions]
+            for future in as_completed(futures):
+                yield future.result()
+
+    return runner
+
+
+def _runner(scheduler: str | None, workers: int) -> Runner:
+    if scheduler in (None, LOCAL):
+        return run_local
+    if scheduler == PROCESSES:
+        return run_processes(workers)
+    if scheduler == DASK:
+        return run_dask(None, workers=workers)
+    if scheduler.startswith("tcp://"):
+        return run_dask(scheduler, workers=workers)
+    raise InputError(f"unknown scheduler {scheduler!r} (expected local, processes, dask or tcp://host:port)")
+
+
+def _file_blocks(path: Path, size: int = 1 << 20) -> Iterator[str]:
+    with open(path, encoding="utf-8") as handle:
+        yield from iter(lambda: handle.read(size), "")
+
+
 def build_sharded(
     inputs: list[Path | str],
     store: Path | None,
@@ -239,26 +276,26 @@ def build_sharded(
     layout: str | None = None,
     partition_bytes: int = DEFAULT_PARTITION_BYTES,
 ) -> BuildReport:
-    """Map the inputs to shards (``scheduler``: ``None``/``"local"`` in-process, ``"dask"`` a local
-    cluster, ``tcp://host:port`` a running one) and bulk-load them into ``store``; with ``store=None``
-    only write the shards into ``shards_dir``."""
+    """Map the inputs to shards and bulk-load them into ``store``; with ``store=None`` only write the
+    shards into ``shards_dir``.
+
+    ``scheduler``: ``None``/``"local"`` maps in this process, ``"processes"`` in a pool of ``workers``
+    processes, ``"dask"`` on a local Dask cluster, ``tcp://host:port`` on a running one. Shards are
+    loaded as they complete, so loading overlaps with the mapping of the remaining partitions.
+    """
     inputs = list(inputs) or [sample_path()]
     if store is None and shards_dir is None:
         raise InputError("a sharded build needs a store or a shards directory")
     iris = IriScheme(base_iri)
     report = BuildReport(inputs=[str(p) for p in inputs])
-    report.rejects_path = Path(rejects_path) if rejects_path else (
-        default_rejects_path(store) if store is not None else Path(shards_dir) / "rejects.jsonl"  # type: ignore[arg-type]
-    )
-    partitions = plan_partitions(inputs, target_bytes=partition_bytes)
-    if scheduler in (None, LOCAL):
-        runner: Runner = run_local
-    elif scheduler == DASK:
-        runner = run_dask(None, workers=workers)
-    elif scheduler.startswith("tcp://"):
-        runner = run_dask(scheduler, workers=workers)
+    if rejects_path:
+        report.rejects_path = Path(rejects_path)
+    elif store is not None:
+        report.rejects_path = default_rejects_path(store)
     else:
-        raise InputError(f"unknown scheduler {scheduler!r} (expected local, dask or tcp://host:port)")
+        report.rejects_path = Path(shards_dir) / "rejects.jsonl"  # type: ignore[arg-type]
+    partitions = plan_partitions(inputs, target_bytes=partition_bytes)
+    runner = _runner(scheduler, workers)
 
     keep_shards = shards_dir is not None
     if shards_dir is None:
@@ -267,45 +304,57 @@ def build_sharded(
         shards_dir = Path(tempfile.mkdtemp(prefix=f".{Path(store).name}.shards-", dir=Path(store).parent))
     shards_dir = Path(shards_dir).resolve()
     shards_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        papers: set[str] = set()
-        cited: set[str] = set()
+    papers: set[str] = set()
+    cited: set[str] = set()
+
+    with ExitStack() as stack:
+        if not keep_shards:
+            stack.callback(shutil.rmtree, shards_dir, ignore_errors=True)
         rejects_file: IO[str] | None = None
-        shards = [shards_dir / "taxonomy.nq"]
-        report.quads += _write_quads(shards[0], QuadMapper(iris, lambda _: None, BuildReport()).start())
-        log.info("mapping %d partitions of %d inputs (%s)", len(partitions), len(inputs), scheduler or LOCAL)
-        for result in runner(partitions, str(shards_dir), iris.base, layout):
-            shards.append(Path(result.shard))
-            report.rows += result.rows
-            report.quads += result.quads
-            report.chunks += result.chunks
-            report.duplicate_rows += result.duplicate_rows
-            papers.update(result.papers)
-            cited.update(result.cited)
-            if result.rejects:
-                if rejects_file is None:
-                    report.rejects_path.parent.mkdir(parents=True, exist_ok=True)
-                    rejects_file = open(report.rejects_path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+
+        def shards() -> Iterator[Path]:
+            """The shard files in load order: taxonomy, each partition as it completes, stubs."""
+            nonlocal rejects_file
+            taxonomy = shards_dir / "taxonomy.nq"
+            report.quads += _write_quads(taxonomy, QuadMapper(iris, lambda _: None, BuildReport()).start())
+            yield taxonomy
+            log.info("mapping %d partitions of %d inputs (%s)", len(partitions), len(inputs), scheduler or LOCAL)
+            for result in runner(partitions, str(shards_dir), iris.base, layout):
+                report.rows += result.rows
+                report.quads += result.quads
+                report.chunks += result.chunks
+                report.duplicate_rows += result.duplicate_rows
+                papers.update(result.papers)
+                cited.update(result.cited)
                 for item in result.rejects:
+                    if rejects_file is None:
+                        report.rejects_path.parent.mkdir(parents=True, exist_ok=True)
+                        rejects_file = stack.enter_context(open(report.rejects_path, "w", encoding="utf-8"))
                     report.rejected += 1
                     rejects_file.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
-        if rejects_file is not None:
-            rejects_file.close()
-        report.papers = len(papers)
-        shards.append(shards_dir / "stubs.nq")
-        report.quads += _write_quads(shards[-1], stub_quads(cited - papers, iris))
-        if store is not None:
+                yield Path(result.shard)
+            report.papers = len(papers)
+            stubs = shards_dir / "stubs.nq"
+            report.quads += _write_quads(stubs, stub_quads(cited - papers, iris))
+            yield stubs
+
+        if store is None:
+            for _ in shards():
+                pass
+            report.output_path = shards_dir
+        else:
+            def blocks() -> Iterator[str]:
+                for shard in shards():
+                    yield from _file_blocks(shard)
+                    if not keep_shards:
+                        shard.unlink()
+
             info: dict[str, Any] = {"inputs": report.inputs, "base_iri": iris.base, "scheduler": scheduler or LOCAL}
             with StoreDirectory(store).new_version(info=info) as writer:
-                writer.bulk_load_files(shards)
+                writer.bulk_load_nquads(blocks())
                 report.quads = len(writer.store)
                 writer.info.update(rows=report.rows, papers=report.papers, chunks=report.chunks,
-                                   quads=report.quads, rejected=report.rejected, shards=len(shards))
-        else:
-            report.output_path = shards_dir
-    finally:
-        if not keep_shards:
-            shutil.rmtree(shards_dir, ignore_errors=True)
+                                   quads=report.quads, rejected=report.rejected, partitions=len(partitions))
     if not report.rejected and report.rejects_path.exists():
         report.rejects_path.unlink()
     return report

@@ -46,12 +46,13 @@ def register(subparsers: Any) -> None:
     scale = parser.add_argument_group("sharded builds")
     scale.add_argument(
         "--scheduler", metavar="SCHEDULER",
-        help="map input partitions to N-Quads shards, then bulk-load them: 'local' (in-process), 'dask' (a local\n"
-             "Dask cluster of --workers processes) or tcp://host:8786 (a running Dask scheduler)",
+        help="map input partitions to N-Quads shards and bulk-load them as they complete: 'local' (in-process),\n"
+             "'processes' (a pool of --workers processes), 'dask' (a local Dask cluster of --workers processes)\n"
+             "or tcp://host:8786 (a running Dask scheduler)",
     )
     scale.add_argument("--shards-only", type=Path, metavar="DIR",
                        help="write the N-Quads shards into DIR and stop (no store is written)")
-    scale.add_argument("--workers", type=int, help="worker processes of a local Dask cluster (env KG_WORKERS)")
+    scale.add_argument("--workers", type=int, help="worker processes for 'processes' and 'dask' (env KG_WORKERS)")
     scale.add_argument("--partition-mb", type=int, default=64, help="size of a JSON Lines partition (default 64)")
     parser.set_defaults(func=run)
 

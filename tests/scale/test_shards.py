@@ -64,6 +64,15 @@ def test_sharded_local_build_equals_the_local_build(corpus: Path, local_build: l
     assert reject["line"] == 61 and "invalid JSON" in reject["reason"]
 
 
+def test_process_pool_build_equals_the_local_build(corpus: Path, local_build: list[str], tmp_path: Path) -> None:
+    report = build_sharded(
+        [corpus], tmp_path / "store", base_iri=BASE, scheduler="processes", workers=2, partition_bytes=50_000
+    )
+    assert (report.papers, report.rejected) == (2, 1)
+    assert _quads(tmp_path / "store") == local_build
+    assert not list(tmp_path.glob(".store.shards-*"))  # the temporary shards are gone
+
+
 def test_shards_only_writes_n_quads_that_load_into_the_same_graph(
     corpus: Path, local_build: list[str], tmp_path: Path
 ) -> None:
