@@ -209,6 +209,8 @@ def run_dask(address: str | None, *, workers: int = 2) -> Runner:
         partitions: list[Partition], shards_dir: str, base_iri: str, layout: str | None
     ) -> Iterator[PartitionResult]:
         cluster = None
+        if not log.isEnabledFor(logging.DEBUG):  # the cluster's own INFO lines drown the build's progress
+            logging.getLogger("distributed").setLevel(logging.WARNING)
         if address is None:
             cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
