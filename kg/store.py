@@ -145,12 +145,17 @@ class KgStore:
         except (OSError, SyntaxError, ValueError) as err:
             raise _map_error(err, self.path, f"load {path}") from err
 
-    def quads(self, *, graph: str | None = None) -> Iterator[ox.Quad]:
-        """Every quad (or every quad of one graph), streamed in the store's order."""
-        if graph is None:
+    def quads(self, *, subject: str | None = None, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad (or those of one subject IRI, of one graph), streamed in the store's order."""
+        if subject is None and graph is None:
             yield from self._store
         else:
-            yield from self._store.quads_for_pattern(None, None, None, _graph_term(graph))
+            yield from self._store.quads_for_pattern(
+                None if subject is None else ox.NamedNode(subject),
+                None,
+                None,
+                None if graph is None else _graph_term(graph),
+            )
 
     def nquads(self) -> Iterator[str]:
         """Every quad as an N-Quads line, in the store's order."""

@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"built {settings.store}: {report.summary()}", file=sys.stderr)
     status = EXIT_REJECTS if report.rejected else 0
     if args.validate:
-        valid = validate.print_report(validate_store(StoreDirectory(settings.store).open()), limit=100)
+        store = StoreDirectory(settings.store).open()
+        valid = validate.print_report(validate_store(store, base_iri=settings.base_iri), limit=100)
         status = status or valid
     return status

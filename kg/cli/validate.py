@@ -39,4 +39,4 @@ def print_report(report: ValidationReport, *, limit: int | None, out: Any = None
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     store = StoreDirectory(settings.store).open()
-    return print_report(validate_store(store), limit=args.limit)
+    return print_report(validate_store(store, base_iri=settings.base_iri), limit=args.limit)

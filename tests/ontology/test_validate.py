@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from kg import validate
 from kg.cli import main
 from kg.rdf import literal
 from kg.store import KgStore
-from kg.validate import ValidationReport, validate_store
+from kg.validate import ValidationReport, to_rdflib, validate_graph, validate_store
 
 BASE = "https://w3id.org/arxiv-kg/"
 PAPER = BASE + "paper/2307.09042"
@@ -206,3 +207,38 @@ def test_kg_validate_exits_zero_on_the_sample(sample_store_dir: Path, capsys: py
 def test_kg_build_validate_checks_the_new_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--store", str(tmp_path / "s"), "--validate"]) == 0
     assert "conforms:" in capsys.readouterr().out
+
+
+def test_oxigraph_and_pyshacl_agree_on_every_result(
+    store_copy: StoreCopy, chunk_and_span: tuple[str, int, int]
+) -> None:
+    chunk, begin, end = chunk_and_span
+    store = store_copy(
+        PREFIXES + f"DELETE WHERE {{ GRAPH ?g {{ <{PAPER}/authorship/3> ?p ?o }} }}",
+        PREFIXES + f"DELETE WHERE {{ GRAPH ?g {{ <{PAPER}> dcterms:title ?t }} }}",
+        claim_update(LLAMA + "/claim/1", chunk, SENTENCE, begin + 1, end + 1),
+        claim_update(LLAMA + "/claim/2", chunk, SENTENCE, begin, 10**6),
+    )
+    mixed = validate_store(store)
+    pure = validate_graph(to_rdflib(store.quads()))
+    assert [(r.focus, r.path, r.message, r.value) for r in mixed.results] == [
+        (r.focus, r.path, r.message, r.value) for r in pure.results
+    ]
+    assert len(mixed.results) >= 5
+
+
+def test_small_batches_find_the_same_results(
+    store_copy: StoreCopy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = BASE + "person/xuena-wang"
+    store = store_copy(PREFIXES + f"DELETE WHERE {{ GRAPH ?g {{ <{person}> foaf:name ?n }} }}",
+                       PREFIXES + f"DELETE WHERE {{ GRAPH ?g {{ <{LLAMA}> dcterms:issued ?d }} }}")
+    whole = validate_store(store)
+    monkeypatch.setattr(validate, "BATCH_GRAPHS", 1)
+    monkeypatch.setattr(validate, "BATCH_SHARED_QUADS", 50)
+    assert sum(1 for _ in validate._batches(store, BASE)) > 10
+    batched = validate_store(store)
+    assert batched.results == whole.results
+    assert found(batched, person, "foaf:name", "a person has a name")
+    assert found(batched, LLAMA, "dcterms:issued", "a paper has exactly one issued date")
+    assert len(batched.results) == 2, batched.text()
