@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
-from kg.ontology import context_path, jsonld_context, ontology_path, shapes_path
+from kg.ontology import context_path, jsonld_context, ontology_path, render_html, shapes_path
 from kg.store import KgStore
 from kg.vocab import KG, ONTOLOGY_IRI
 
@@ -139,3 +141,39 @@ def test_jsonld_context_compacts_store_data_to_short_keys(sample_store: KgStore)
     graph = rdflib.Graph().parse(data=b"".join(f"{t} .\n".encode() for t in triples), format="nt")
     compacted = json.loads(graph.serialize(format="json-ld", context=jsonld_context()["@context"]))
     assert {"title", "abstract", "authors", "cites", "arxivId", "categories", "primaryCategory"} <= set(compacted)
+
+
+class _Sections(HTMLParser):
+    """Collects the ids of the page's term sections and the links inside each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: dict[str, list[str]] = {}
+        self._current: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "section" and values.get("id"):
+            self._current = values["id"]
+            self.sections[self._current] = []
+        elif tag == "a" and self._current is not None:
+            self.sections[self._current].append(values.get("href") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section":
+            self._current = None
+
+
+def test_html_reference_page_has_a_section_for_every_term(ontology: rdflib.Graph) -> None:
+    page = render_html()
+    text = html.unescape(page)
+    parser = _Sections()
+    parser.feed(page)
+    for term in declared_terms(ontology):
+        local = term[len(KG_NS):]
+        assert local in parser.sections, f"no section for kg:{local}"
+        node = rdflib.URIRef(term)
+        assert str(ontology.value(node, RDFS.comment)) in text
+    assert "http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#Context" in parser.sections["Chunk"]
+    assert "#Claim" in parser.sections["statedIn"]  # our own terms link to their section on the page
+    assert "0.1.0" in page
