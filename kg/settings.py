@@ -31,6 +31,17 @@ class Settings(BaseSettings):
     query_workers: int = Field(2, ge=1, description="Worker processes that run queries (killed on timeout).")
     max_query_length: int = Field(100_000, ge=1, description="Cap on the length of a query, in characters.")
 
+    # dataset description (VoID at /.well-known/void)
+    dataset_title: str = Field("arxiv-kg: a knowledge graph of arXiv papers", description="Title of the dataset.")
+    dataset_license: str = Field(
+        "http://creativecommons.org/publicdomain/zero/1.0/",
+        description="Licence IRI of the graph (arXiv metadata is CC0; chunk texts keep their papers' licences).",
+    )
+    dataset_source: str = Field(
+        "https://huggingface.co/datasets/jamescalam/ai-arxiv-chunked",
+        description="The dataset the records came from (dcterms:source).",
+    )
+
     def with_overrides(self, **values: object) -> Settings:
         """A copy with the given values set, skipping ``None`` (a flag that was not given)."""
         given = {k: v for k, v in values.items() if v is not None}

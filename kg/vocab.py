@@ -82,7 +82,7 @@ DCTERMS = Namespace(
     ],
     "dcterms",
 )
-FOAF = Namespace("http://xmlns.com/foaf/0.1/", ["Person", "name", "page", "homepage"], "foaf")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/", ["Person", "name", "page", "homepage", "primaryTopic"], "foaf")
 FABIO = Namespace("http://purl.org/spar/fabio/", ["Preprint", "Expression", "hasURL"], "fabio")
 CITO = Namespace("http://purl.org/spar/cito/", ["cites", "isCitedBy"], "cito")
 BIBO = Namespace("http://purl.org/ontology/bibo/", ["doi"], "bibo")
@@ -123,9 +123,20 @@ KG = Namespace(
     "kg",
 )
 
+VOID = Namespace(
+    "http://rdfs.org/ns/void#",
+    [
+        "Dataset", "Linkset", "DatasetDescription", "triples", "entities", "classes", "properties",
+        "distinctSubjects", "distinctObjects", "classPartition", "propertyPartition", "class", "property",
+        "sparqlEndpoint", "dataDump", "uriSpace", "vocabulary", "subset", "target", "linkPredicate",
+        "subjectsTarget", "objectsTarget", "exampleResource", "rootResource", "feature",
+    ],
+    "void",
+)
+
 PREFIXES: dict[str, str] = {
     ns.prefix: ns.iri
-    for ns in (RDF, RDFS, XSD, OWL, DCTERMS, FOAF, FABIO, CITO, BIBO, SCHEMA, SKOS, PROV, NIF, PRO, KG)
+    for ns in (RDF, RDFS, XSD, OWL, DCTERMS, FOAF, FABIO, CITO, BIBO, SCHEMA, SKOS, PROV, NIF, PRO, KG, VOID)
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -252,6 +263,18 @@ class IriScheme:
 
     def claim(self, arxiv_id: str, key: str) -> str:
         return self.paper(arxiv_id) + f"/claim/{_encode(key)}"
+
+    def document(self, path: str) -> str:
+        """A document the server publishes under the base: ``sparql``, ``dump.nq.gz``, ``.well-known/void``.
+
+        >>> IriScheme("https://example.org/kg/").document(".well-known/void")
+        'https://example.org/kg/.well-known/void'
+        """
+        return self._iri(*path.split("/"))
+
+    def void(self, fragment: str = "dataset") -> str:
+        """A resource of the dataset description at ``/.well-known/void``: ``#dataset``, partitions, linksets."""
+        return self.document(".well-known/void") + "#" + _encode(fragment)
 
     def shared_graph(self, name: str) -> str:
         """One of the graphs for facts that many papers share: ``people``, ``taxonomy``, ``stubs``, ..."""

@@ -8,7 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from kg.build import build
+from kg.cli import validate
 from kg.cli.common import add_command, add_store_options, settings_from
+from kg.store import StoreDirectory
+from kg.validate import validate_store
 
 EXIT_REJECTS = 3
 
@@ -29,6 +32,10 @@ def register(subparsers: Any) -> None:
     add_store_options(parser)
     parser.add_argument("--output", "-o", type=Path, help="also write the quads as N-Quads (.nq or .nq.gz)")
     parser.add_argument("--rejects", type=Path, help="where rejected rows go (default: <store>.rejects.jsonl)")
+    parser.add_argument(
+        "--validate", action="store_true",
+        help=f"check the new store against the SHACL shapes afterwards (exit status {validate.EXIT_INVALID} if not)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -42,4 +49,9 @@ def run(args: argparse.Namespace) -> int:
         output_path=args.output,
     )
     print(f"built {settings.store}: {report.summary()}", file=sys.stderr)
-    return EXIT_REJECTS if report.rejected else 0
+    status = EXIT_REJECTS if report.rejected else 0
+    if args.validate:
+        store = StoreDirectory(settings.store).open()
+        valid = validate.print_report(validate_store(store, base_iri=settings.base_iri), limit=100)
+        status = status or valid
+    return status
