@@ -149,6 +149,8 @@ async def _query(request: Request, state: ServerState, query: str, dataset: dict
         media_type, stream = await run_in_threadpool(state.pool.run, task, settings.query_timeout_s)
     except QueryFailed as err:
         raise HTTPException(err.status, err.message) from None
+    if isinstance(stream, bytes):
+        return Response(stream, media_type=results.content_type(media_type), headers=headers)
     return ResultResponse(stream, media_type=results.content_type(media_type), headers=headers)
 
 

@@ -3,6 +3,7 @@ a worker that overruns the timeout (or whose client went away) is killed and rep
 
 A worker answers a :class:`Task` with messages on its pipe::
 
+    ("done", media_type, body, rows)     the whole result, when it fits in one chunk
     ("start", media_type, first_bytes)   the result type is known and the first chunk is ready
     ("data", bytes)                      more of the body
     ("end", rows)                        the body is complete
@@ -21,7 +22,6 @@ import multiprocessing as mp
 import queue
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -96,6 +96,9 @@ class _ChunkSender:
             self.started = True
 
     def finish(self, rows: int) -> None:
+        if not self.started:  # the whole result in one message: the common case of a small result
+            self.conn.send(("done", self.media_type, b"".join(self.buffer), rows))
+            return
         self._send()
         self.conn.send(("end", rows))
 
@@ -236,8 +239,8 @@ class QueryPool:
         else:
             self._idle.put(worker)
 
-    def run(self, task: Task, timeout: float) -> tuple[str, Iterator[bytes]]:
-        """Start ``task``; return its media type and body stream once the first chunk is ready.
+    def run(self, task: Task, timeout: float) -> tuple[str, bytes | ResultStream]:
+        """Start ``task``; return its media type and its body (whole, or a stream once the first chunk is ready).
 
         Raises :class:`QueryFailed` (with a status: 4xx for the query, 503 for a timeout or a full pool).
         """
@@ -261,6 +264,9 @@ class QueryPool:
         if message[0] == "error":
             self._release(worker)
             raise QueryFailed(message[1], message[2])
+        if message[0] == "done":
+            self._release(worker)
+            return message[1], message[2]
         _, media_type, first = message
         return media_type, ResultStream(self, worker, first, deadline, timeout)
 
