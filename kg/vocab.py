@@ -195,7 +195,13 @@ def normalize_name(name: str) -> str:
 _IRI_UNSAFE = "".join(chr(c) for c in range(0x21)) + '<>"{}|^`\\ '
 
 
+_IRI_UNSAFE_RE = re.compile("[" + re.escape(_IRI_UNSAFE + "%") + "]")
+
+
 def _encode(value: str) -> str:
+    """Percent-encode the characters an IRI may not hold (and ``%`` itself); the rest stays, Unicode included."""
+    if not _IRI_UNSAFE_RE.search(value):
+        return value
     return "".join(quote(c, safe="") if c in _IRI_UNSAFE or c == "%" else c for c in value)
 
 
