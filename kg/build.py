@@ -52,10 +52,21 @@ class BuildReport:
         return text
 
 
-def _differing_field(a: Paper, b: Paper) -> str | None:
-    for f in fields(Paper):
-        if f.name != "version" and getattr(a, f.name) != getattr(b, f.name):
-            return f.name
+_FINGERPRINT_FIELDS = tuple(f.name for f in fields(Paper) if f.name != "version")
+_SLOT = 4  # bytes of each field's hash in a fingerprint
+
+
+def fingerprint(paper: Paper) -> bytes:
+    """A compact digest of a paper's metadata, one small hash per field, so a mismatch can name its field."""
+    return b"".join(
+        (hash(getattr(paper, name)) & 0xFFFFFFFF).to_bytes(_SLOT, "little") for name in _FINGERPRINT_FIELDS
+    )
+
+
+def _differing_field(a: bytes, b: bytes) -> str | None:
+    for i, name in enumerate(_FINGERPRINT_FIELDS):
+        if a[i * _SLOT:(i + 1) * _SLOT] != b[i * _SLOT:(i + 1) * _SLOT]:
+            return name
     return None
 
 
@@ -63,6 +74,8 @@ def count_rows(paths: Iterable[Path]) -> int | None:
     """Rows in the inputs, cheaply (newlines of JSON Lines, metadata of Parquet), for the progress bar."""
     total = 0
     for path in paths:
+        if str(path).startswith("hf:") or path.is_dir() or path.name.lower().endswith(".arrow"):
+            return None
         name = path.name.lower()
         if name.endswith(".parquet"):
             import pyarrow.parquet as pq
@@ -82,24 +95,27 @@ class QuadMapper:
     Rows come in any order. A paper's metadata is taken from its first row; a later row whose
     metadata differs is rejected (naming the field), an identical repeated row is skipped.
     Facts shared by many papers are emitted once.
+
+    Memory stays small per paper: ``papers`` maps each arXiv id to ``[fingerprint, first line,
+    chunk indices seen]`` (no metadata is kept), shared facts are remembered by a 64-bit hash.
     """
 
     def __init__(self, iris: IriScheme, reject: Callable[[Rejected], None], report: BuildReport) -> None:
         self.iris = iris
         self.reject = reject
         self.report = report
-        self.papers: dict[str, tuple[Paper, int]] = {}
-        self.chunks: dict[tuple[str, int], int] = {}
+        self.papers: dict[str, list[Any]] = {}
         self.cited: set[str] = set()
         self._shared_graphs = frozenset(f"<{iris.shared_graph(name)}>" for name in SHARED_GRAPHS)
-        self._shared_seen: set[Quad] = set()
+        self._shared_seen: set[int] = set()
 
     def _shared_once(self, quads: Iterable[Quad]) -> Iterator[Quad]:
         for quad in quads:
             if quad.graph in self._shared_graphs:
-                if quad in self._shared_seen:
+                key = hash(quad)
+                if key in self._shared_seen:
                     continue
-                self._shared_seen.add(quad)
+                self._shared_seen.add(key)
             yield quad
 
     def start(self) -> Iterator[Quad]:
@@ -109,14 +125,14 @@ class QuadMapper:
         paper = record.paper
         seen = self.papers.get(paper.arxiv_id)
         if seen is None:
-            self.papers[paper.arxiv_id] = (paper, record.line)
+            seen = self.papers[paper.arxiv_id] = [fingerprint(paper), record.line, None]
             self.report.papers += 1
             self.cited.update(paper.references)
             for extractor in PAPER_EXTRACTORS:
                 yield from self._shared_once(extractor.extract(paper, self.iris))
         else:
-            first, first_line = seen
-            differing = _differing_field(first, paper)
+            first, first_line, _ = seen
+            differing = _differing_field(first, fingerprint(paper))
             if differing is not None:
                 self.reject(Rejected(
                     record.source, record.line,
@@ -127,11 +143,13 @@ class QuadMapper:
         chunk = record.chunk
         if chunk is None:
             return
-        key = (chunk.arxiv_id, chunk.index)
-        if key in self.chunks:
+        indices = seen[2]
+        if indices is None:
+            indices = seen[2] = set()
+        elif chunk.index in indices:
             self.report.duplicate_rows += 1
             return
-        self.chunks[key] = record.line
+        indices.add(chunk.index)
         self.report.chunks += 1
         for extractor in CHUNK_EXTRACTORS:
             yield from extractor.extract(chunk, self.iris)
@@ -153,8 +171,12 @@ def build(
     base_iri: str,
     rejects_path: Path | None = None,
     output_path: Path | None = None,
+    layout: str | None = None,
 ) -> BuildReport:
-    """Build a new version of ``store`` from ``inputs`` (the bundled sample when empty) and swap it in."""
+    """Build a new version of ``store`` from ``inputs`` (the bundled sample when empty) and swap it in.
+
+    ``layout`` (``ai-arxiv`` or ``arxiv-snapshot``) overrides the layout told by each input's first record.
+    """
     inputs = check_inputs(inputs)
     iris = IriScheme(base_iri)
     report = BuildReport(inputs=[str(p) for p in inputs])
@@ -184,7 +206,7 @@ def build(
             output = stack.enter_context(opener(tmp_output, "wb"))
 
         def rows() -> Iterator[SourceRecord]:
-            for row in progress(read_inputs(inputs), total=total, desc="build", unit="rows"):
+            for row in progress(read_inputs(inputs, layout=layout), total=total, desc="build", unit="rows"):
                 report.rows += 1
                 if isinstance(row, Rejected):
                     reject(row)

@@ -348,14 +348,22 @@ class StoreDirectory:
         return f"v{stamp}-{time.time_ns() % 1_000_000_000:09d}"
 
     @contextlib.contextmanager
-    def new_version(self, *, info: dict[str, Any] | None = None) -> Iterator[VersionWriter]:
-        """Write a new version aside; it becomes ``current`` only if the block completes."""
+    def new_version(
+        self, *, info: dict[str, Any] | None = None, from_current: bool = False
+    ) -> Iterator[VersionWriter]:
+        """Write a new version aside; it becomes ``current`` only if the block completes.
+
+        With ``from_current`` the new version starts as a copy of the current one (``Store.backup``,
+        which hard-links the immutable files on the same file system), for incremental updates.
+        """
         with self._build_lock():
             self.versions_dir.mkdir(parents=True, exist_ok=True)
             self._remove_stale_builds()
             version_id = self._new_version_id()
             building = self.versions_dir / (version_id + BUILDING_SUFFIX)
             try:
+                if from_current:
+                    self._copy_current(building)
                 store = ox.Store(str(building))
             except (OSError, RuntimeError) as err:
                 shutil.rmtree(building, ignore_errors=True)
@@ -377,6 +385,16 @@ class StoreDirectory:
             final.with_suffix(".json").write_text(json.dumps(meta, indent=2, default=str))
             self._swap_current(final)
             self._remove_old_versions(keep=final)
+
+    def _copy_current(self, target: Path) -> None:
+        current = self.current_version()
+        if current is None:
+            raise StoreNotFoundError(f"{self.root}: no store here to update (run `kg build --store {self.root}` first)")
+        source = ox.Store.read_only(str(current))
+        try:
+            source.backup(str(target))
+        finally:
+            del source
 
     def _swap_current(self, version: Path) -> None:
         link = self.root / CURRENT
@@ -419,3 +437,27 @@ class VersionWriter:
             raise _map_error(err, self.store.path, "load quads") from err
         if reader.error is not None:
             raise reader.error
+
+    def bulk_load_files(self, paths: Iterable[Path]) -> None:
+        """Bulk-load N-Quads files (plain or ``.gz``), one after the other."""
+        for path in paths:
+            try:
+                if str(path).endswith(".gz"):
+                    import gzip
+
+                    with gzip.open(path, "rb") as handle:
+                        self.store.raw.bulk_load(handle, ox.RdfFormat.N_QUADS)
+                else:
+                    self.store.raw.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+            except (OSError, SyntaxError, ValueError) as err:
+                raise _map_error(err, path, "load quads") from err
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update on the version being written."""
+        self.store.update(sparql)
+
+    def select(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """The rows of a SELECT on the version being written, each term as its plain value (IRI or lexical form)."""
+        result = self.store.query(sparql)
+        names = [v.value for v in result.variables]
+        return [tuple(s[n].value if s[n] is not None else None for n in names) for s in result]

@@ -119,6 +119,8 @@ KG = Namespace(
         # properties
         "arxivId", "arxivComment", "pdf", "authorship", "author", "position", "primaryCategory", "chunkIndex",
         "categoryStatus", "Claim",
+        # submission history and identifiers of the arXiv metadata snapshot
+        "Version", "version", "versionLabel", "reportNumber",
     ],
     "kg",
 )
@@ -245,6 +247,10 @@ class IriScheme:
 
     def chunk(self, arxiv_id: str, index: int) -> str:
         return self.paper(arxiv_id) + f"/chunk/{index}"
+
+    def version(self, arxiv_id: str, label: str) -> str:
+        """One submitted version of a paper: ``<paper/{id}/version/v2>``."""
+        return self.paper(arxiv_id) + f"/version/{_encode(label)}"
 
     def abstract_context(self, arxiv_id: str) -> str:
         return self.paper(arxiv_id) + "/abstract"
