@@ -111,6 +111,7 @@ NIF = Namespace(
     "nif",
 )
 PRO = Namespace("http://purl.org/spar/pro/", ["RoleInTime", "withRole", "isHeldBy"], "pro")
+ITSRDF = Namespace("http://www.w3.org/2005/11/its/rdf#", ["taIdentRef", "taClassRef", "taConfidence"], "itsrdf")
 KG = Namespace(
     ONTOLOGY_IRI + "#",
     [
@@ -119,13 +120,21 @@ KG = Namespace(
         # properties
         "arxivId", "arxivComment", "pdf", "authorship", "author", "position", "primaryCategory", "chunkIndex",
         "categoryStatus", "Claim",
+        # claims and research entities (issue 4)
+        "statedIn", "claimType", "negated", "hedged", "confidence", "mentions",
+        "Contribution", "Result", "Comparison", "Finding",
+        "subject", "relation", "object", "onDataset", "onMetric", "value",
+        "outperforms", "underperforms", "isComparableTo", "achieves", "improves", "doesNotImprove", "changes",
+        "introduces", "comparedTo",
+        "ResearchEntity", "Method", "Task", "Metric", "Dataset", "OtherScientificTerm", "EntityMention",
+        "pipeline", "pipelineVersion", "spacyVersion",
     ],
     "kg",
 )
 
 PREFIXES: dict[str, str] = {
     ns.prefix: ns.iri
-    for ns in (RDF, RDFS, XSD, OWL, DCTERMS, FOAF, FABIO, CITO, BIBO, SCHEMA, SKOS, PROV, NIF, PRO, KG)
+    for ns in (RDF, RDFS, XSD, OWL, DCTERMS, FOAF, FABIO, CITO, BIBO, SCHEMA, SKOS, PROV, NIF, PRO, ITSRDF, KG)
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -247,6 +256,14 @@ class IriScheme:
     def claim(self, arxiv_id: str, key: str) -> str:
         return self.paper(arxiv_id) + f"/claim/{_encode(key)}"
 
+    def mention(self, arxiv_id: str, key: str) -> str:
+        """An entity mention (a NIF span) in one of the paper's texts."""
+        return self.paper(arxiv_id) + f"/mention/{_encode(key)}"
+
+    def activity(self, name: str) -> str:
+        """A provenance activity, such as one version of the claims pipeline."""
+        return self._iri("activity", name)
+
     def shared_graph(self, name: str) -> str:
         """One of the graphs for facts that many papers share: ``people``, ``taxonomy``, ``stubs``, ..."""
         return self._iri("graph", name)
@@ -262,7 +279,9 @@ class IriScheme:
 PEOPLE_GRAPH = "people"
 TAXONOMY_GRAPH = "taxonomy"
 STUBS_GRAPH = "stubs"
-SHARED_GRAPHS = (PEOPLE_GRAPH, TAXONOMY_GRAPH, STUBS_GRAPH)
+CONCEPTS_GRAPH = "concepts"
+PROVENANCE_GRAPH = "provenance"
+SHARED_GRAPHS = (PEOPLE_GRAPH, TAXONOMY_GRAPH, STUBS_GRAPH, CONCEPTS_GRAPH, PROVENANCE_GRAPH)
 
 
 def arxiv_abs_page(arxiv_id: str) -> str:
