@@ -15,7 +15,7 @@ from kg.extract import CHUNK_EXTRACTORS, PAPER_EXTRACTORS, stub_quads, taxonomy_
 from kg.progress import progress
 from kg.rdf import Quad
 from kg.sources import Rejected, SourceRecord, read_inputs
-from kg.sources.readers import sample_path
+from kg.sources.readers import check_inputs
 from kg.sources.records import Paper
 from kg.sources.taxonomy import load_taxonomy
 from kg.store import StoreDirectory
@@ -155,7 +155,7 @@ def build(
     output_path: Path | None = None,
 ) -> BuildReport:
     """Build a new version of ``store`` from ``inputs`` (the bundled sample when empty) and swap it in."""
-    inputs = [Path(p) for p in inputs] or [sample_path()]
+    inputs = check_inputs(inputs)
     iris = IriScheme(base_iri)
     report = BuildReport(inputs=[str(p) for p in inputs])
     report.rejects_path = Path(rejects_path) if rejects_path else default_rejects_path(store)

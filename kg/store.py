@@ -196,7 +196,7 @@ class StoreDirectory:
             raise StoreNotFoundError(f"{self.root}: no store here (run `kg build --store {self.root}` first)")
         try:
             store = ox.Store.read_only(str(version)) if read_only else ox.Store(str(version))
-        except OSError as err:
+        except (OSError, RuntimeError) as err:
             raise _map_error(err, version, "open the store") from err
         return KgStore(store, version, read_only=read_only)
 
@@ -238,7 +238,8 @@ class StoreDirectory:
             building = self.versions_dir / (version_id + BUILDING_SUFFIX)
             try:
                 store = ox.Store(str(building))
-            except OSError as err:
+            except (OSError, RuntimeError) as err:
+                shutil.rmtree(building, ignore_errors=True)
                 raise _map_error(err, building, "create a new version") from err
             writer = VersionWriter(KgStore(store, building, read_only=False))
             try:

@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KgError as err:
         print(f"kg {args.command}: error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:
+        print(f"kg {args.command}: error: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"kg {args.command}: interrupted", file=sys.stderr)
         return 130

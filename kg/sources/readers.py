@@ -91,12 +91,17 @@ def read_path(path: Path) -> Iterator[Row]:
     return read_jsonl(path) if fmt == "jsonl" else read_parquet(path)
 
 
+def check_inputs(paths: Iterable[Path]) -> list[Path]:
+    """The input paths, each checked to exist and have a known format; the sample when none is given."""
+    checked = [Path(p) for p in paths] or [sample_path()]
+    for path in checked:
+        detect_format(path)
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+    return checked
+
+
 def read_inputs(paths: Iterable[Path]) -> Iterator[Row]:
     """Rows of several inputs, one after the other; the bundled sample when none is given."""
-    paths = list(paths) or [sample_path()]
-    for path in paths:
-        detect_format(Path(path))
-        if not Path(path).exists():
-            raise InputError(f"{path}: no such file")
-    for path in paths:
+    for path in check_inputs(paths):
         yield from read_path(Path(path))

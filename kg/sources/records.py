@@ -70,7 +70,7 @@ class Rejected:
     def message(self) -> str:
         where = f"{self.source}:{self.line}"
         if self.record_id:
-            where += f" (record {self.record_id})"
+            where += f" (record {self.record_id!r})"
         if self.field:
             where += f" field {self.field!r}"
         return f"{where}: {self.reason}"
