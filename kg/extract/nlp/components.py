@@ -10,6 +10,7 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -38,6 +39,51 @@ def read_pattern_values(name: str, key: str) -> list[str]:
     return [str(record[key]) for record in read_patterns(name)]
 
 
+@lru_cache(maxsize=1)
+def _inverse_lemma_table() -> dict[str, frozenset[str]]:
+    """Every surface form of each lemma in spacy-lookups-data's English ``lemma_lookup`` table."""
+    path = resources.files("spacy_lookups_data").joinpath("data", "en_lemma_lookup.json.gz")
+    inverse: dict[str, set[str]] = {}
+    for form, lemma in srsly.read_gzip_json(str(path)).items():
+        inverse.setdefault(lemma.lower(), set()).add(form.lower())
+    return {lemma: frozenset(forms) for lemma, forms in inverse.items()}
+
+
+def lemma_forms(lemmas: Iterable[str]) -> list[str]:
+    """The lower-case forms whose lemma is one of ``lemmas``, by the lookup table plus regular inflection.
+
+    The claim patterns are written with lemmas (``outperform``); matching their surface forms
+    (``outperformed``, ``outperforms``) on ``LOWER`` spares a per-token lemmatizer pass.
+
+    >>> {"outperformed", "outperforms", "found", "showed"} <= set(lemma_forms(["outperform", "find", "show"]))
+    True
+    """
+    table = _inverse_lemma_table()
+    forms: set[str] = set()
+    for lemma in lemmas:
+        lemma = lemma.lower()
+        forms.add(lemma)
+        forms.update(table.get(lemma, ()))
+        stem = lemma[:-1] if lemma.endswith("e") else lemma
+        forms.update({lemma + "s", lemma + "es", stem + "ed", stem + "ing", lemma + "d"})
+        if lemma.endswith("y"):
+            forms.update({lemma[:-1] + "ies", lemma[:-1] + "ied"})
+    return sorted(forms)
+
+
+def compile_lemmas(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A token pattern with each ``LEMMA`` constraint turned into the equivalent ``LOWER`` set."""
+    compiled = []
+    for spec in pattern:
+        spec = dict(spec)
+        lemma = spec.pop("LEMMA", None)
+        if lemma is not None:
+            lemmas = lemma["IN"] if isinstance(lemma, dict) else [lemma]
+            spec["LOWER"] = {"IN": lemma_forms(lemmas)}
+        compiled.append(spec)
+    return compiled
+
+
 Doc.set_extension("kg_names", default=None, force=True)
 Span.set_extension("kg_claim", default=None, force=True)
 
@@ -54,7 +100,7 @@ def make_sentencizer(nlp: Language, name: str, abbreviations: list[str]) -> Scie
 # ---------------------------------------------------------------------------------------------
 
 _CAPTION = re.compile(r"^(?:Figure|Fig\.|Table|Tab\.|Algorithm|Listing)\s+[A-Z]?\d+[a-z]?\s*[:.]")
-_REFERENCE = re.compile(r"(?:\b[A-Z][a-z'’-]+, (?:[A-Z]\.\s?)+,?){2,}|\(\d{4}[a-z]?\)\.|https?://|doi\.org|\barXiv:\d")
+_REFERENCE = re.compile(r"(?:\b[A-Z][a-z'’-]+, (?:[A-Z]\.\s?)+,?){2,}|\(\d{4}[a-z]?\)\.|doi\.org|\barXiv:\d")
 _DASH_RUN = re.compile(r"-{4,}|_{4,}|\.{5,}")
 
 
@@ -239,10 +285,23 @@ def make_entities(nlp: Language, name: str, gazetteer: list[dict[str, Any]],
 
 CLAIM_TYPES = ("contribution", "result", "comparison", "finding")
 _CUE_TYPE = {"CONTRIBUTION": "contribution", "CONTRIBUTION_WEAK": "contribution", "RESULT": "result",
-             "COMPARISON": "comparison", "FINDING": "finding"}
+             "COMPARISON": "comparison", "FINDING": "finding", "FINDING_WEAK": "finding"}
 _PRIORITY = {"comparison": 4, "result": 3, "contribution": 2, "finding": 1}
 _CITATION = re.compile(r"\bet al\b|\(\s*[A-Z][A-Za-z-]+(?: and [A-Z][A-Za-z-]+)?,? \d{4}[a-z]?[;)]")
+_TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "results", "training", "performance",
+                          "responses", "data", "annotators", "evaluation", "prompts", "llms"})
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
+
+
+def _in_parentheses(sent: Span, token_index: int) -> bool:
+    """Whether a token sits inside brackets (asides and examples: "(e.g., John achieved a top score)")."""
+    depth = 0
+    for token in sent.doc[sent.start:token_index]:
+        if token.text in ("(", "["):
+            depth += 1
+        elif token.text in (")", "]") and depth:
+            depth -= 1
+    return depth > 0
 
 
 @dataclass(frozen=True)
@@ -271,23 +330,38 @@ class ClaimMatcher:
         self.matcher = Matcher(nlp.vocab)
         self.relations: dict[str, str] = {}
         for record in cues:
-            self.matcher.add(f"{record['label']}|{record['id']}", [record["pattern"]])
+            self.matcher.add(f"{record['label']}|{record['id']}", [compile_lemmas(record["pattern"])])
             if record.get("relation"):
                 self.relations[record["id"]] = record["relation"]
 
     def decide(self, sent: Span, matches: list[tuple[str, str, int, int]], abstract: bool) -> ClaimCue | None:
         """The claim decision for one sentence from its cue matches (pure)."""
+        if sent.text.rstrip().endswith("?"):
+            return None  # a question asserts nothing
+        matches = [m for m in matches if not _in_parentheses(sent, m[2])]
         labels = {label for label, *_ in matches}
         if "NONCLAIM" in labels:
             strong = [m for m in matches if m[0] in {"COMPARISON", "RESULT"}]
             if not strong:
                 return None
-        typed = [m for m in matches if m[0] in _CUE_TYPE and (m[0] != "CONTRIBUTION_WEAK" or abstract)]
+        first_person = bool(_FIRST_PERSON.search(sent.text))
+        if not first_person and any(m[0] == "FINDING_WEAK" for m in matches):
+            entities = sent.doc.spans["kg_entities"] if "kg_entities" in sent.doc.spans else ()
+            has_entity = any(sent.start <= e.start and e.end <= sent.end for e in entities)
+            has_topic = any(t.lower_ in _TOPIC_WORDS for t in sent)
+        else:
+            has_entity = has_topic = True
+        typed = [
+            m for m in matches if m[0] in _CUE_TYPE
+            and (m[0] != "CONTRIBUTION_WEAK" or abstract)
+            and (m[0] != "FINDING_WEAK" or first_person or has_entity or has_topic)
+        ]
         if not typed:
             return None
-        if _CITATION.search(sent.text) and not _FIRST_PERSON.search(sent.text):
-            return None
         label, cue_id, start, end = max(typed, key=lambda m: (_PRIORITY[_CUE_TYPE[m[0]]], -m[2]))
+        citation = _CITATION.search(sent.text)
+        if citation and not first_person and citation.start() < sent.doc[start].idx - sent.start_char:
+            return None  # background: the cited work is what asserts it
         claim_type = _CUE_TYPE[label]
         hedged = "HEDGE" in labels
         negated = "NEGATION" in labels and claim_type in {"finding", "result", "comparison"}
@@ -330,7 +404,7 @@ class ClaimMatcher:
         return doc
 
 
-@Language.factory("kg_claims", requires=["token.is_sent_start", "token.lemma"], assigns=["doc.spans"],
+@Language.factory("kg_claims", requires=["token.is_sent_start"], assigns=["doc.spans"],
                   default_config={"cues": {"@misc": "kg.patterns.v1", "name": "claim_cues"}})
 def make_claims(nlp: Language, name: str, cues: list[dict[str, Any]]) -> ClaimMatcher:
     return ClaimMatcher(nlp, cues)
