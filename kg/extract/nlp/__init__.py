@@ -29,9 +29,7 @@ def load_pipeline(name: str | None = None) -> Language:
     """
     config = pipeline_config()
     if name is None:
-        nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
-        nlp.initialize()
-        return nlp
+        return spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
     nlp = spacy.load(name, exclude=["ner"])
     for component in RULE_COMPONENTS:
         block = dict(config["components"][component])
