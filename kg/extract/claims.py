@@ -8,6 +8,7 @@ N-Quads text, so that worker processes can ship their results as plain strings.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from kg.rdf import Quad, iri, literal
 from kg.sources.records import Chunk, Paper
 from kg.vocab import DCTERMS, KG, NIF, PROV, PROVENANCE_GRAPH, RDF, RDFS, XSD, IriScheme
 
+log = logging.getLogger("kg.claims")
 _TYPE = iri(RDF.type)
 _CLAIM_TYPE = {"contribution": KG.Contribution, "result": KG.Result, "comparison": KG.Comparison,
                "finding": KG.Finding}
@@ -207,7 +209,13 @@ def docs_for(jobs: Sequence[TextJob], nlp_name: str | None = None, batch_size: i
 def extract_batch(jobs: Sequence[TextJob], base_iri: str, nlp_name: str | None = None) -> BatchResult:
     """Claims and mentions of a batch of texts as N-Quads text: the unit of work of a worker process."""
     iris = IriScheme(base_iri)
-    activity = iris.activity(activity_key(pipeline_label(load_pipeline(nlp_name))))
+    nlp = load_pipeline(nlp_name)
+    activity = iris.activity(activity_key(pipeline_label(nlp)))
+    too_long = [job for job in jobs if len(job.text) > nlp.max_length]
+    for job in too_long:
+        log.warning("claims: paper %s %s skipped: %d characters, more than the pipeline's limit of %d",
+                    job.arxiv_id, job.context_key, len(job.text), nlp.max_length)
+    jobs = [job for job in jobs if len(job.text) <= nlp.max_length]
     lines: list[str] = []
     result = BatchResult("")
     for job, doc in zip(jobs, docs_for(jobs, nlp_name), strict=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -82,20 +83,26 @@ def mention_quads(
 
 
 def concept_quads(concepts: Iterable[tuple[str, str, str]], iris: IriScheme) -> Iterator[Quad]:
-    """Each concept once, in the shared concepts graph: ``(key, type, label)``, first label and type win."""
+    """Each concept once, in the shared concepts graph, from ``(key, type, label)`` of all its mentions.
+
+    The type and label are the most frequent ones (ties: the smallest), other labels become
+    ``skos:altLabel``: the result does not depend on the order the rows came in.
+    """
     g = iri(iris.shared_graph(CONCEPTS_GRAPH))
-    first: dict[str, tuple[str, str]] = {}
-    alt: dict[str, set[str]] = {}
+    types: dict[str, Counter[str]] = {}
+    labels: dict[str, Counter[str]] = {}
     for key, entity_type, label in concepts:
-        if key not in first:
-            first[key] = (entity_type, label)
-        elif label != first[key][1]:
-            alt.setdefault(key, set()).add(label)
-    for key in sorted(first):
-        entity_type, label = first[key]
+        types.setdefault(key, Counter())[entity_type] += 1
+        labels.setdefault(key, Counter())[label] += 1
+
+    def top(counter: Counter[str]) -> str:
+        return min(counter, key=lambda value: (-counter[value], value))
+
+    for key in sorted(types):
+        label = top(labels[key])
         c = iri(iris.concept(key))
-        yield Quad(c, _TYPE, iri(KG[entity_type]), g)
+        yield Quad(c, _TYPE, iri(KG[top(types[key])]), g)
         yield Quad(c, _TYPE, iri(KG.ResearchEntity), g)
         yield Quad(c, iri(RDFS.label), literal(label), g)
-        for other in sorted(alt.get(key, ())):
+        for other in sorted(set(labels[key]) - {label}):
             yield Quad(c, iri(SKOS.altLabel), literal(other), g)

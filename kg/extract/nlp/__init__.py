@@ -13,6 +13,7 @@ from kg.extract.nlp import components  # noqa: F401  (registers the kg_ factorie
 PIPELINE_NAME = "kg-claims-rules"
 PIPELINE_VERSION = "1.0.0"
 RULE_COMPONENTS = ("kg_debris", "kg_entities", "kg_claims")
+RULES_MAX_LENGTH = 20_000_000
 
 
 def pipeline_config() -> spacy.Config:
@@ -29,7 +30,9 @@ def load_pipeline(name: str | None = None) -> Language:
     """
     config = pipeline_config()
     if name is None:
-        return spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+        nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+        nlp.max_length = RULES_MAX_LENGTH  # no parser: memory grows linearly with the text
+        return nlp
     nlp = spacy.load(name, exclude=["ner"])
     for component in RULE_COMPONENTS:
         block = dict(config["components"][component])

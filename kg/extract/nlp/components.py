@@ -52,11 +52,10 @@ def _inverse_lemma_table() -> dict[str, frozenset[str]]:
 def lemma_forms(lemmas: Iterable[str]) -> list[str]:
     """The lower-case forms whose lemma is one of ``lemmas``, by the lookup table plus regular inflection.
 
-    The claim patterns are written with lemmas (``outperform``); matching their surface forms
-    (``outperformed``, ``outperforms``) on ``LOWER`` spares a per-token lemmatizer pass.
-
     >>> {"outperformed", "outperforms", "found", "showed"} <= set(lemma_forms(["outperform", "find", "show"]))
     True
+
+    Claim patterns are written with lemmas (``outperform``); see :func:`compile_lemmas` for how they match.
     """
     table = _inverse_lemma_table()
     forms: set[str] = set()
@@ -71,17 +70,40 @@ def lemma_forms(lemmas: Iterable[str]) -> list[str]:
     return sorted(forms)
 
 
-def compile_lemmas(pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A token pattern with each ``LEMMA`` constraint turned into the equivalent ``LOWER`` set."""
+def compile_lemmas(pattern: list[dict[str, Any]], vocab: Any) -> list[dict[str, Any]]:
+    """A token pattern with each ``LEMMA`` constraint turned into a ``NORM`` one.
+
+    The surface forms of each lemma (from the lookup table) get the lemma as their lexeme norm, once,
+    in the vocabulary: matching then costs nothing per token, where a lemmatizer pass would.
+    """
     compiled = []
     for spec in pattern:
         spec = dict(spec)
         lemma = spec.pop("LEMMA", None)
         if lemma is not None:
             lemmas = lemma["IN"] if isinstance(lemma, dict) else [lemma]
-            spec["LOWER"] = {"IN": lemma_forms(lemmas)}
+            for value in lemmas:
+                for form in lemma_forms([value]):
+                    for variant in {form, form.capitalize(), form.upper()}:
+                        vocab[variant].norm_ = value
+            spec["NORM"] = {"IN": list(lemmas)} if isinstance(lemma, dict) else lemma
         compiled.append(spec)
     return compiled
+
+
+def expand_first_token(pattern: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """One pattern per value of a first-token ``IN`` set.
+
+    The Matcher tests a pattern's first token on every token of the text; an exact value is a
+    C-level comparison where a set is a Python call, which made the matcher most of the pipeline's time.
+    """
+    first = pattern[0]
+    if len(first) != 1:
+        return [pattern]
+    (attr, value), = first.items()
+    if attr not in ("LOWER", "NORM") or not isinstance(value, dict) or set(value) != {"IN"}:
+        return [pattern]
+    return [[{attr: v}, *pattern[1:]] for v in value["IN"]]
 
 
 Doc.set_extension("kg_names", default=None, force=True)
@@ -329,8 +351,12 @@ class ClaimMatcher:
     def __init__(self, nlp: Language, cues: list[dict[str, Any]]) -> None:
         self.matcher = Matcher(nlp.vocab)
         self.relations: dict[str, str] = {}
+        self.words: dict[str, frozenset[str]] = {"HEDGE": frozenset(), "NEGATION": frozenset()}
         for record in cues:
-            self.matcher.add(f"{record['label']}|{record['id']}", [compile_lemmas(record["pattern"])])
+            if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
+                self.words[record["label"]] = self.words[record["label"]] | {w.lower() for w in record["words"]}
+                continue
+            self.matcher.add(f"{record['label']}|{record['id']}", expand_first_token(compile_lemmas(record["pattern"], nlp.vocab)))
             if record.get("relation"):
                 self.relations[record["id"]] = record["relation"]
 
@@ -363,8 +389,9 @@ class ClaimMatcher:
         if citation and not first_person and citation.start() < sent.doc[start].idx - sent.start_char:
             return None  # background: the cited work is what asserts it
         claim_type = _CUE_TYPE[label]
-        hedged = "HEDGE" in labels
-        negated = "NEGATION" in labels and claim_type in {"finding", "result", "comparison"}
+        lowers = {t.lower_ for t in sent}
+        hedged = bool(lowers & self.words["HEDGE"])
+        negated = bool(lowers & self.words["NEGATION"]) and claim_type in {"finding", "result", "comparison"}
         confidence = {"comparison": 0.85, "result": 0.8, "contribution": 0.8, "finding": 0.7}[claim_type]
         confidence += 0.05 * min(2, len({m[1] for m in typed}) - 1)
         confidence += 0.05 if abstract else 0.0

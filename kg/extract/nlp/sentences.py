@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.tokens import Doc
 
 _ENDERS = frozenset({".", "!", "?"})
@@ -40,9 +42,12 @@ class ScientificSentencizer:
         self.stems = frozenset(a[:-1] for a in self.abbreviations if a.endswith("."))
 
     def __call__(self, doc: Doc) -> Doc:
-        starts = self.boundaries(doc)
-        for i, token in enumerate(doc):
-            token.is_sent_start = i in starts
+        if not len(doc):
+            return doc
+        values = numpy.full((len(doc), 1), -1, dtype="int64")
+        values[sorted(self.boundaries(doc)), 0] = 1
+        # one array write: setting token.is_sent_start one token at a time rescans the doc each time
+        doc.from_array([SENT_START], values.astype("uint64"))
         return doc
 
     def _is_abbreviation(self, doc: Doc, i: int) -> bool:
