@@ -30,8 +30,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--output", "-o", type=Path, help="also write the quads as N-Quads (.nq or .nq.gz)")
     parser.add_argument("--rejects", type=Path, help="where rejected rows go (default: <store>.rejects.jsonl)")
     parser.add_argument("--no-claims", dest="claims", action="store_false", default=None,
-                        help="skip claims and research entities (metadata, authors, categories, citations, chunks only)")
-    parser.add_argument("--workers", type=int, help="worker processes for claims extraction (env KG_WORKERS, default 1)")
+                        help="skip claims and research entities (metadata, authors, categories, citations,"
+                        " chunks only)")
+    parser.add_argument("--workers", type=int,
+                        help="worker processes for claims extraction (env KG_WORKERS, default 1)")
     parser.add_argument("--nlp", help="an installed trained spaCy pipeline to add to the rules, e.g. en_core_web_sm")
     parser.set_defaults(func=run)
 

@@ -26,7 +26,7 @@ log = logging.getLogger("kg.claims")
 _TYPE = iri(RDF.type)
 _CLAIM_TYPE = {"contribution": KG.Contribution, "result": KG.Result, "comparison": KG.Comparison,
                "finding": KG.Finding}
-_VALUE = re.compile(r"[-+]?\d+(?:[.,]\d+)?\s?%?")
+_VALUE = re.compile(r"\d+(?:\.\d+)?%?")
 _SUBJECT_TYPES = ("Method", "Dataset", "OtherScientificTerm", "Task")
 
 
@@ -72,6 +72,25 @@ class FoundClaim:
     value: str | None = None
 
 
+def _value_after(span: Span, cue_end: int, mentions: Sequence[FoundMention]) -> str | None:
+    """The first number after the cue that is not part of a name, a year or an aside (with its ``%``)."""
+    doc = span.doc
+    depth = 0
+    for token in doc[cue_end:span.end]:
+        if token.text in "([":
+            depth += 1
+        elif token.text in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0 and token.like_num and _VALUE.fullmatch(token.text):
+            if any(m.begin <= token.idx < m.end for m in mentions):
+                continue
+            if len(token.text) == 4 and token.text.isdigit() and token.text[:2] in ("19", "20"):
+                continue
+            nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+            return token.text + ("%" if nxt is not None and nxt.text == "%" else "")
+    return None
+
+
 def _structure(span: Span, mentions: Sequence[FoundMention], cue_start: int, cue_end: int) -> dict:
     """Subject, object and qualifiers around the cue: nearest entity before, first after, then dataset/metric/value."""
     doc = span.doc
@@ -87,14 +106,13 @@ def _structure(span: Span, mentions: Sequence[FoundMention], cue_start: int, cue
                 subject = sub[0] if sub else subject
     datasets = [m for m in mentions if m.begin >= cue_e and m.entity_type == "Dataset"]
     metrics = [m for m in mentions if m.entity_type == "Metric"]
-    tail = doc.text[cue_e:span.end_char]
-    value = _VALUE.search(tail)
+    value = _value_after(span, cue_end, mentions)
     return {
         "subject": subject,
         "object": after[0] if after else None,
         "dataset": datasets[0] if datasets else None,
         "metric": metrics[0] if metrics else None,
-        "value": value.group(0).strip() if value else None,
+        "value": value,
     }
 
 
@@ -175,7 +193,7 @@ def claim_quads(job: TextJob, claims: Iterable[FoundClaim], iris: IriScheme, act
             if claim.value:
                 yield Quad(c, iri(KG.value), literal(claim.value), g)
             if claim.subject and claim.object and claim.subject.concept != claim.object.concept \
-                    and not claim.negated and claim.relation in {"outperforms", "isComparableTo", "underperforms"}:
+                    and not claim.negated and not claim.hedged and claim.relation in {"outperforms", "isComparableTo", "underperforms"}:
                 # the comparison as a plain triple users can query: <concept/x> kg:outperforms <concept/y>
                 yield Quad(iri(iris.concept(claim.subject.concept)), iri(KG[claim.relation]),
                            iri(iris.concept(claim.object.concept)), g)

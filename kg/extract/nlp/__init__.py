@@ -44,5 +44,6 @@ def load_pipeline(name: str | None = None) -> Language:
 def pipeline_label(nlp: Language) -> str:
     """What the provenance names: our pipeline, its version and the trained base, if any."""
     base = nlp.meta.get("name", "")
-    trained = "" if base in {"", "pipeline"} else f" on {nlp.meta.get('lang', 'en')}_{base} {nlp.meta.get('version', '')}"
+    lang, version = nlp.meta.get("lang", "en"), nlp.meta.get("version", "")
+    trained = "" if base in {"", "pipeline"} else f" on {lang}_{base} {version}"
     return f"{PIPELINE_NAME} {PIPELINE_VERSION}{trained}"

@@ -177,6 +177,9 @@ def concept_key(name: str) -> str:
     return re.sub(r"[^\w.@/]+|_", "-", stripped.casefold()).strip("-") or re.sub(r"\W+", "-", name.casefold())
 
 
+_LINK_WORDS = frozenset({"of", "from", "for", "and", "the", "in", "on", "to", "with", "a"})
+
+
 def long_form_start(words: list[str], abbr: str) -> int | None:
     """Where the long form of ``abbr`` starts among the ``words`` just before it, if their initials fit.
 
@@ -195,7 +198,7 @@ def long_form_start(words: list[str], abbr: str) -> int | None:
         word = words[i]
         if word[0].lower() == letters[k] and (word[0].isupper() or k == 0 or len(letters) <= 2):
             k -= 1
-        elif word.lower() in {"of", "from", "for", "and", "the", "in", "on", "to", "with", "a"} and k < len(letters) - 1:
+        elif word.lower() in _LINK_WORDS and k < len(letters) - 1:
             skipped += 1
         else:
             return None
@@ -356,7 +359,8 @@ class ClaimMatcher:
             if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
                 self.words[record["label"]] = self.words[record["label"]] | {w.lower() for w in record["words"]}
                 continue
-            self.matcher.add(f"{record['label']}|{record['id']}", expand_first_token(compile_lemmas(record["pattern"], nlp.vocab)))
+            patterns = expand_first_token(compile_lemmas(record["pattern"], nlp.vocab))
+            self.matcher.add(f"{record['label']}|{record['id']}", patterns)
             if record.get("relation"):
                 self.relations[record["id"]] = record["relation"]
 
@@ -372,7 +376,7 @@ class ClaimMatcher:
                 return None
         first_person = bool(_FIRST_PERSON.search(sent.text))
         if not first_person and any(m[0] == "FINDING_WEAK" for m in matches):
-            entities = sent.doc.spans["kg_entities"] if "kg_entities" in sent.doc.spans else ()
+            entities = sent.doc.spans.get("kg_entities", ())
             has_entity = any(sent.start <= e.start and e.end <= sent.end for e in entities)
             has_topic = any(t.lower_ in _TOPIC_WORDS for t in sent)
         else:

@@ -89,9 +89,11 @@ class ScientificSentencizer:
                 j = i + 1
                 while j < n and doc[j].text in {'"', "”", "’", ")", "]"} and not doc[j - 1].whitespace_:
                     j += 1
-                if j < n and doc[j - 1].whitespace_ and _starts_like_sentence(doc[j].text):
-                    if not (text.endswith(".") and self._is_abbreviation(doc, i)):
-                        starts.add(j)
+                if (
+                    j < n and doc[j - 1].whitespace_ and _starts_like_sentence(doc[j].text)
+                    and not (text.endswith(".") and self._is_abbreviation(doc, i))
+                ):
+                    starts.add(j)
             i += 1
         return starts
 
