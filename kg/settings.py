@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # build
     batch_size: int = Field(500, ge=1, description="Records handed to an extraction step at once.")
     workers: int = Field(1, ge=1, description="Worker processes for extraction.")
+    claims: bool = Field(True, description="Extract claims and research entities during the build.")
+    claims_batch_size: int = Field(64, ge=1, description="Texts handed to a claims worker at once.")
+    nlp: str | None = Field(None, description="Installed trained spaCy pipeline added to the claim rules.")
 
     # server
     host: str = "127.0.0.1"

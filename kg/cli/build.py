@@ -24,7 +24,7 @@ def register(subparsers: Any) -> None:
         "build",
         help="build the graph from ai-arxiv records (the bundled sample when no --input)",
         example=(
-            "kg build --input data.jsonl --input more.parquet --store ./kg-store --output kg.nq.gz\n"
+            "kg build --input data.jsonl --input more.parquet --store ./kg-store --output kg.nq.gz --workers 2\n"
             "  kg build --input arxiv-metadata-oai-snapshot.json --scheduler dask --workers 2 --store ./kg-store\n"
             "  kg build --input data.jsonl --shards-only ./shards && oxigraph load --location ./big -f ./shards/*.nq"
         ),
@@ -50,6 +50,13 @@ def register(subparsers: Any) -> None:
         "--validate", action="store_true",
         help=f"check the new store against the SHACL shapes afterwards (exit status {validate.EXIT_INVALID} if not)",
     )
+    parser.add_argument("--no-claims", dest="claims", action="store_false", default=None,
+                        help="skip claims and research entities (metadata, authors, categories, citations,"
+                        " chunks only)")
+    parser.add_argument("--workers", type=int,
+                        help="worker processes: claims extraction, or a local Dask cluster with --scheduler dask"
+                        " (env KG_WORKERS)")
+    parser.add_argument("--nlp", help="an installed trained spaCy pipeline to add to the rules, e.g. en_core_web_sm")
     scale = parser.add_argument_group("sharded builds")
     scale.add_argument(
         "--scheduler", metavar="SCHEDULER",
@@ -58,13 +65,12 @@ def register(subparsers: Any) -> None:
     )
     scale.add_argument("--shards-only", type=Path, metavar="DIR",
                        help="write the N-Quads shards into DIR and stop (no store is written)")
-    scale.add_argument("--workers", type=int, help="worker processes of a local Dask cluster (env KG_WORKERS)")
     scale.add_argument("--partition-mb", type=int, default=64, help="size of a JSON Lines partition (default 64)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args, workers=args.workers)
+    settings = settings_from(args, claims=args.claims, workers=args.workers, nlp=args.nlp)
     layout = None if args.layout == "auto" else args.layout
     if args.scheduler or args.shards_only:
         report = build_sharded(
@@ -87,6 +93,10 @@ def run(args: argparse.Namespace) -> int:
             rejects_path=args.rejects,
             output_path=args.output,
             layout=layout,
+            claims=settings.claims,
+            workers=settings.workers,
+            batch_size=settings.claims_batch_size,
+            nlp=settings.nlp,
         )
         where = f"built {settings.store}"
     print(f"{where}: {report.summary()}", file=sys.stderr)
