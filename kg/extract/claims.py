@@ -193,7 +193,8 @@ def claim_quads(job: TextJob, claims: Iterable[FoundClaim], iris: IriScheme, act
             if claim.value:
                 yield Quad(c, iri(KG.value), literal(claim.value), g)
             if claim.subject and claim.object and claim.subject.concept != claim.object.concept \
-                    and not claim.negated and not claim.hedged and claim.relation in {"outperforms", "isComparableTo", "underperforms"}:
+                    and not claim.negated and not claim.hedged \
+                    and claim.relation in {"outperforms", "isComparableTo", "underperforms"}:
                 # the comparison as a plain triple users can query: <concept/x> kg:outperforms <concept/y>
                 yield Quad(iri(iris.concept(claim.subject.concept)), iri(KG[claim.relation]),
                            iri(iris.concept(claim.object.concept)), g)
