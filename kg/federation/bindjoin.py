@@ -16,7 +16,7 @@ How the remote rows are fetched depends on where the clause sits (see ``docs/fed
 - **pyoxigraph** evaluates the original query itself only when a remote answer holds blank nodes or
   triple terms, which a ``VALUES`` block cannot carry (the allowlist has been checked before).
 
-``SERVICE SILENT`` keeps its meaning: a remote failure makes the clause one empty solution (``{}``).
+``SERVICE SILENT`` keeps its meaning: a remote failure makes the clause one solution that binds nothing.
 """
 
 from __future__ import annotations
@@ -210,10 +210,15 @@ class Federation:
             rows = self._fetch(clause, query)
         except FederationRemoteError:
             if clause.silent:
-                self.last.silent_failures += 1
-                return "{}"
+                return self._silent_failure(clause)
             raise
         return values_block(rows.variables, rows.rows)
+
+    def _silent_failure(self, clause: ServiceClause) -> str:
+        """One solution binding nothing (the join identity), with the pattern's variables kept in scope."""
+        self.last.silent_failures += 1
+        names = sorted({t.text[1:] for t in tokenize(clause.body) if t.kind == "var"})
+        return values_block(names, [{}])
 
     def _bind_join(
         self,
@@ -272,8 +277,7 @@ class Federation:
                 rows.extend(answer.rows)
         except FederationRemoteError:
             if clause.silent:
-                self.last.silent_failures += 1
-                return "{}"
+                return self._silent_failure(clause)
             raise
         if not variables:
             variables = list(bound)

@@ -132,8 +132,8 @@ class LoggingProxy:
                         self.send_header(k, v)
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
-                    self.wfile.write(payload)
                     proxy.exchanges.append(Exchange(self.command, self.path, headers, body, status, len(payload)))
+                    self.wfile.write(payload)
                     return
                 query = self.path.partition("?")[2]
                 url = proxy.target + ("?" + query if query else "")
@@ -151,8 +151,8 @@ class LoggingProxy:
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
                 proxy.exchanges.append(Exchange(self.command, self.path, headers, body, status, len(payload)))
+                self.wfile.write(payload)
 
             do_GET = _forward
             do_POST = _forward
