@@ -130,8 +130,9 @@ def large_remote(tmp_path_factory: pytest.TempPathFactory):
         for n in range(LARGE_IDS - 2):
             out.write(f'<http://www.wikidata.org/entity/Q{1_000_000 + n}> '
                       f'<http://www.wikidata.org/prop/direct/P818> "2401.{n:05d}" .\n')
-        out.write('<http://www.wikidata.org/entity/Q900001> <http://www.wikidata.org/prop/direct/P818> "2307.09288" .\n')
-        out.write('<http://www.wikidata.org/entity/Q900002> <http://www.wikidata.org/prop/direct/P818> "2307.09042" .\n')
+        for q, arxiv_id in (("Q900001", "2307.09288"), ("Q900002", "2307.09042")):
+            out.write(f'<http://www.wikidata.org/entity/{q}> <http://www.wikidata.org/prop/direct/P818> '
+                      f'"{arxiv_id}" .\n')
     with OxigraphServer.run(data, root / "store") as server:
         proxy = LoggingProxy(server.url).start()
         try:
