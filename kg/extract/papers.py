@@ -7,7 +7,21 @@ from collections.abc import Iterator
 from kg.extract.base import Extractor
 from kg.rdf import Quad, iri, literal
 from kg.sources.records import Paper
-from kg.vocab import BIBO, DCTERMS, FABIO, FOAF, KG, RDF, SCHEMA, XSD, IriScheme, arxiv_abs_page, arxiv_doi
+from kg.vocab import (
+    BIBO,
+    DCTERMS,
+    FABIO,
+    FOAF,
+    KG,
+    OWL,
+    RDF,
+    SCHEMA,
+    XSD,
+    IriScheme,
+    arxiv_abs_page,
+    arxiv_doi,
+    arxiv_doi_iri,
+)
 
 _TYPE = iri(RDF.type)
 _PREPRINT = iri(FABIO.Preprint)
@@ -35,6 +49,9 @@ def paper_quads(paper: Paper, iris: IriScheme) -> Iterator[Quad]:
     if paper.pdf_url:
         yield Quad(s, iri(KG.pdf), iri(paper.pdf_url), g)
     yield Quad(s, iri(FOAF.page), iri(arxiv_abs_page(paper.arxiv_id)), g)
+    # identity links that federated queries and other graphs join on
+    yield Quad(s, iri(OWL.sameAs), iri(arxiv_abs_page(paper.arxiv_id)), g)
+    yield Quad(s, iri(OWL.sameAs), iri(arxiv_doi_iri(paper.arxiv_id)), g)
 
 
 EXTRACTOR = Extractor(
@@ -42,7 +59,7 @@ EXTRACTOR = Extractor(
     reads=frozenset({"arxiv_id", "title", "abstract", "published", "updated", "comment", "journal_ref", "pdf_url"}),
     emits=frozenset({
         RDF.type, KG.arxivId, BIBO.doi, DCTERMS.title, DCTERMS.abstract, DCTERMS.issued, DCTERMS.modified,
-        KG.arxivComment, DCTERMS.bibliographicCitation, KG.pdf, FOAF.page,
+        KG.arxivComment, DCTERMS.bibliographicCitation, KG.pdf, FOAF.page, OWL.sameAs,
     }),
     extract=paper_quads,
 )
