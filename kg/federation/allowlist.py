@@ -2,6 +2,7 @@
 
 Rules (``KG_FEDERATION_ALLOW`` holds exact URLs; empty turns federation off):
 
+- ``LOAD <url>`` in an update follows the same rules (pyoxigraph fetches the URL itself);
 - a ``SERVICE`` whose endpoint is a variable, or a prefixed name with no declared prefix, is refused;
 - an endpoint that is not, character for character, one of the listed URLs is refused;
 - a listed URL whose host is a *name* must resolve (``getaddrinfo``, no connection) to public
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
 from kg.errors import FederationRefused
-from kg.federation.sparqltext import SparqlTextError, expand_codepoint_escapes, find_services
+from kg.federation.sparqltext import SparqlTextError, expand_codepoint_escapes, find_loads, find_services
 
 log = logging.getLogger("kg.federation")
 
@@ -139,7 +140,8 @@ def check_query(sparql: str, allow: Iterable[str], *, resolve: Resolver = resolv
     texts = [sparql]
     if "\\u" in sparql or "\\U" in sparql:
         texts.append(expand_codepoint_escapes(sparql))
-    if not any("service" in t.lower() for t in texts):
+    lowered = [t.lower() for t in texts]
+    if not any("service" in t or "load" in t for t in lowered):
         return []
     endpoints: list[str] = []
     for text in texts:
@@ -149,6 +151,8 @@ def check_query(sparql: str, allow: Iterable[str], *, resolve: Resolver = resolv
             if "service" not in text.lower():
                 continue
             raise FederationRefused("?", f"the query mentions SERVICE and cannot be checked: {err}") from None
+        for source, shown in find_loads(text):  # pyoxigraph fetches LOAD sources over HTTP itself
+            check_endpoint(source, allow, resolve=resolve, shown=shown)
         for clause in clauses:
             check_endpoint(clause.endpoint, allow, resolve=resolve, shown=clause.endpoint_text)
             if clause.endpoint and clause.endpoint not in endpoints:

@@ -145,6 +145,21 @@ class Federation:
             return store.query(sparql, **options)
         return self._local(store, text, options)
 
+    def execute_update(self, store: KgStore, sparql: str, **options: Any) -> None:
+        """Check a SPARQL Update and run it; SERVICE clauses in its WHERE parts are fetched by our client.
+
+        ``LOAD <url>`` runs only for an allowlisted URL (pyoxigraph fetches it itself).
+        """
+        self.last = Stats()
+        if not self.check(sparql) or not find_services(sparql):
+            store.update(sparql, **options)
+            return
+        clauses = [c for c in find_services(sparql) if c.depth == 0]
+        text = _apply(sparql, clauses, {c.start: self._full_fetch(c) for c in clauses})
+        if find_services(text):
+            raise FederationError("internal error: a SERVICE clause survived the rewrite")
+        store.update(text, **options)
+
     # -- rewriting ------------------------------------------------------------------------------
 
     def _local(self, store: KgStore, text: str, options: dict[str, Any]) -> QueryResult:

@@ -190,6 +190,26 @@ def find_services(text: str, tokens: list[Token] | None = None) -> list[ServiceC
     return found
 
 
+def find_loads(text: str, tokens: list[Token] | None = None) -> list[tuple[str | None, str]]:
+    """The sources of ``LOAD`` operations in an update: (absolute IRI or ``None``, text as written)."""
+    tokens = tokenize(text) if tokens is None else tokens
+    prologue = Prologue()
+    found: list[tuple[str | None, str]] = []
+    for i, tok in enumerate(tokens):
+        _prologue_updates(tokens, i, prologue)
+        if not tok.is_word("LOAD"):
+            continue
+        j = i + 2 if i + 1 < len(tokens) and tokens[i + 1].is_word("SILENT") else i + 1
+        term = tokens[j] if j < len(tokens) else tok
+        if term.kind == "iri":
+            found.append((prologue.resolve(term.text), term.text))
+        elif term.kind == "pname":
+            found.append((prologue.expand(term.text), term.text))
+        else:
+            found.append((None, term.text))
+    return found
+
+
 @dataclass(frozen=True)
 class Element:
     """One element of a group graph pattern: a triples block, ``OPTIONAL {..}``, ``SERVICE ..``, ``FILTER ..``..."""

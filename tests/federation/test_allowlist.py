@@ -127,3 +127,12 @@ def test_codepoint_escapes_are_checked_too():
     query = "SELECT * WHERE { \\u0053ERVICE <http://10.0.0.1/sparql> { ?s ?p ?o } }"
     with pytest.raises(FederationRefused, match=re.escape("10.0.0.1")):
         check_query(query, ["https://query.wikidata.org/sparql"])
+
+
+def test_load_from_a_url_that_is_not_listed_is_refused(listener, fixture_settings):
+    port = listener.getsockname()[1]
+    with pytest.raises(FederationRefused, match=str(port)):
+        check_query(f"LOAD <http://127.0.0.1:{port}/data.ttl> INTO GRAPH <urn:g>", fixture_settings.federation_allow)
+    with pytest.raises(FederationRefused, match=str(port)):
+        check_query(f"LOAD SILENT <http://127.0.0.1:{port}/data.ttl>", fixture_settings.federation_allow)
+    assert connections(listener) == 0

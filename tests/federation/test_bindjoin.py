@@ -200,3 +200,45 @@ def test_remote_answers_are_cached_for_the_configured_time(sample_store, large_r
     uncached.execute(sample_store, query)
     uncached.execute(sample_store, query)
     assert len(proxy.exchanges) == 3
+
+
+def test_remote_blank_nodes_fall_back_to_pyoxigraph_with_the_same_rows(sample_store, fixture_servers,
+                                                                       fixture_settings):
+    dblp = fixture_servers["https://sparql.dblp.org/sparql"]
+    query = PREFIXES + (
+        "PREFIX dblp: <https://dblp.org/rdf/schema#>\n"
+        "SELECT ?doi ?sig WHERE { ?p a fabio:Preprint ; bibo:doi ?d . BIND(IRI(CONCAT(\"https://doi.org/\", "
+        f"UCASE(?d))) AS ?doi) SERVICE <{dblp}> {{ ?rec dblp:doi ?doi ; dblp:hasSignature ?sig }} }}"
+    )
+    federation = Federation(fixture_settings)
+    result = federation.execute(sample_store, query)
+    assert "blank nodes" in (federation.last.fallback or "")
+    assert len(list(result)) == 3 == len(list(sample_store.query(query)))
+
+
+def test_update_with_service_is_answered_by_our_client(tmp_path, fixture_servers, fixture_settings):
+    from kg.build import build
+    from kg.store import StoreDirectory
+    from kg.vocab import DEFAULT_BASE_IRI
+
+    build([], tmp_path / "s", base_iri=DEFAULT_BASE_IRI)
+    store = StoreDirectory(tmp_path / "s").open(read_only=False)
+    try:
+        federation = Federation(fixture_settings)
+        federation.execute_update(store, PREFIXES + (
+            "INSERT { GRAPH <urn:links> { ?p <urn:item> ?item } } WHERE { "
+            "GRAPH ?g { ?p a fabio:Preprint ; kg:arxivId ?id } "
+            f"SERVICE <{fixture_servers[SCHOLARLY]}> {{ ?item wdt:P818 ?id }} }}"
+        ))
+        assert federation.last.full_fetches == 1
+        assert len(list(store.query("SELECT * WHERE { GRAPH <urn:links> { ?s ?p ?o } }"))) == 2
+    finally:
+        store.close()
+
+
+def test_remote_that_does_not_answer_times_out(sample_store, listener):
+    silent = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"  # accepts connections, never answers
+    settings = Settings(federation_allow=[silent], federation_timeout_s=0.5, federation_retries=0)
+    query = PREFIXES + f"SELECT * WHERE {{ ?p a fabio:Preprint ; kg:arxivId ?id . SERVICE <{silent}> {{ ?i ?q ?id }} }}"
+    with pytest.raises(FederationRemoteError, match="timed out"):
+        Federation(settings).execute(sample_store, query)
