@@ -127,12 +127,13 @@ class LoggingProxy:
                 if proxy.inject:
                     status, extra = proxy.inject.pop(0)
                     payload = b"busy"
+                    # recorded before answering: the caller may act as soon as it reads the status line
+                    proxy.exchanges.append(Exchange(self.command, self.path, headers, body, status, len(payload)))
                     self.send_response(status)
                     for k, v in extra.items():
                         self.send_header(k, v)
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
-                    proxy.exchanges.append(Exchange(self.command, self.path, headers, body, status, len(payload)))
                     self.wfile.write(payload)
                     return
                 query = self.path.partition("?")[2]
@@ -147,11 +148,11 @@ class LoggingProxy:
                         content_type = response.headers.get("Content-Type", "")
                 except urllib.error.HTTPError as err:
                     status, payload, content_type = err.code, err.read(), err.headers.get("Content-Type", "")
+                proxy.exchanges.append(Exchange(self.command, self.path, headers, body, status, len(payload)))
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                proxy.exchanges.append(Exchange(self.command, self.path, headers, body, status, len(payload)))
                 self.wfile.write(payload)
 
             do_GET = _forward
