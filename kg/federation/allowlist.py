@@ -22,7 +22,7 @@ import socket
 from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
-from kg.errors import FederationRefused
+from kg.errors import FederationRefused, QueryError
 from kg.federation.sparqltext import SparqlTextError, expand_codepoint_escapes, find_loads, find_services
 
 log = logging.getLogger("kg.federation")
@@ -150,7 +150,8 @@ def check_query(sparql: str, allow: Iterable[str], *, resolve: Resolver = resolv
         except SparqlTextError as err:
             if "service" not in text.lower():
                 continue
-            raise FederationRefused("?", f"the query mentions SERVICE and cannot be checked: {err}") from None
+            # nothing runs: a malformed query is a 400, like any other syntax error
+            raise QueryError(f"malformed query (SERVICE clause): {err}") from None
         for source, shown in find_loads(text):  # pyoxigraph fetches LOAD sources over HTTP itself
             check_endpoint(source, allow, resolve=resolve, shown=shown)
         for clause in clauses:

@@ -136,3 +136,12 @@ def test_load_from_a_url_that_is_not_listed_is_refused(listener, fixture_setting
     with pytest.raises(FederationRefused, match=str(port)):
         check_query(f"LOAD SILENT <http://127.0.0.1:{port}/data.ttl>", fixture_settings.federation_allow)
     assert connections(listener) == 0
+
+
+def test_malformed_service_clause_is_a_query_error_and_never_connects(listener, sample_store, fixture_settings):
+    from kg.errors import QueryError
+
+    port = listener.getsockname()[1]
+    with pytest.raises(QueryError, match="malformed"):
+        Federation(fixture_settings).execute(sample_store, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> ")
+    assert connections(listener) == 0
