@@ -242,3 +242,17 @@ def test_remote_that_does_not_answer_times_out(sample_store, listener):
     query = PREFIXES + f"SELECT * WHERE {{ ?p a fabio:Preprint ; kg:arxivId ?id . SERVICE <{silent}> {{ ?i ?q ?id }} }}"
     with pytest.raises(FederationRemoteError, match="timed out"):
         Federation(settings).execute(sample_store, query)
+
+
+def test_dataset_options_apply_to_the_local_side_of_the_bind_join(sample_store, fixture_servers, fixture_settings):
+    from kg.vocab import DEFAULT_BASE_IRI
+
+    query = PREFIXES + (
+        f"SELECT ?id ?item WHERE {{ ?p a fabio:Preprint ; kg:arxivId ?id . "
+        f"SERVICE <{fixture_servers[SCHOLARLY]}> {{ ?item wdt:P818 ?id }} }}"
+    )
+    graph = [DEFAULT_BASE_IRI + "graph/2307.09288"]
+    federation = Federation(fixture_settings)
+    ours = canonical(federation.execute(sample_store, query, default_graph=graph))
+    assert ours == canonical(sample_store.query(query, default_graph=graph))
+    assert sum(ours.values()) == 1 and federation.last.keys_shipped == 1
