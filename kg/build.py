@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kg.extract import CHUNK_EXTRACTORS, PAPER_EXTRACTORS, stub_quads, taxonomy_quads
+from kg.extract.claims import TextJob, abstract_job, chunk_job
 from kg.progress import progress
 from kg.rdf import Quad
 from kg.sources import Rejected, SourceRecord, read_inputs
@@ -33,6 +34,8 @@ class BuildReport:
     chunks: int = 0
     duplicate_rows: int = 0
     quads: int = 0
+    claims: int | None = None  # None when claims were not extracted
+    mentions: int = 0
     rejected: int = 0
     rejects_path: Path | None = None
     output_path: Path | None = None
@@ -43,6 +46,8 @@ class BuildReport:
             f"{self.rows} rows read: {self.papers} papers, {self.chunks} chunks, "
             f"{self.duplicate_rows} duplicate rows, {self.quads} quads loaded"
         )
+        if self.claims is not None:
+            text += f", {self.claims} claims and {self.mentions} entity mentions"
         if self.rejected:
             text += f"; {self.rejected} rows rejected, see {self.rejects_path}"
         else:
@@ -108,6 +113,7 @@ class QuadMapper:
         self.cited: set[str] = set()
         self._shared_graphs = frozenset(f"<{iris.shared_graph(name)}>" for name in SHARED_GRAPHS)
         self._shared_seen: set[int] = set()
+        self.texts: list[TextJob] | None = None  # set to a list to collect the texts claims are read from
 
     def _shared_once(self, quads: Iterable[Quad]) -> Iterator[Quad]:
         for quad in quads:
@@ -130,6 +136,9 @@ class QuadMapper:
             self.cited.update(paper.references)
             for extractor in PAPER_EXTRACTORS:
                 yield from self._shared_once(extractor.extract(paper, self.iris))
+            job = abstract_job(paper) if self.texts is not None else None
+            if job is not None:
+                self.texts.append(job)
         else:
             first, first_line, _ = seen
             differing = _differing_field(first, fingerprint(paper))
@@ -153,6 +162,8 @@ class QuadMapper:
         self.report.chunks += 1
         for extractor in CHUNK_EXTRACTORS:
             yield from extractor.extract(chunk, self.iris)
+        if self.texts is not None:
+            self.texts.append(chunk_job(chunk, paper))
 
     def finish(self) -> Iterator[Quad]:
         return stub_quads(self.cited - self.papers.keys(), self.iris)
@@ -172,10 +183,16 @@ def build(
     rejects_path: Path | None = None,
     output_path: Path | None = None,
     layout: str | None = None,
+    claims: bool = True,
+    workers: int = 1,
+    batch_size: int = 64,
+    nlp: str | None = None,
 ) -> BuildReport:
     """Build a new version of ``store`` from ``inputs`` (the bundled sample when empty) and swap it in.
 
     ``layout`` (``ai-arxiv`` or ``arxiv-snapshot``) overrides the layout told by each input's first record.
+    ``claims`` runs the claims and entities pipeline (``nlp``: an installed trained spaCy pipeline to
+    use with our rules) over abstracts and chunks, in ``workers`` processes taking ``batch_size`` texts.
     """
     inputs = check_inputs(inputs)
     iris = IriScheme(base_iri)
@@ -198,6 +215,13 @@ def build(
             rejects_file.write(json.dumps(item.as_json(), ensure_ascii=False, default=str) + "\n")
 
         mapper = QuadMapper(iris, reject, report)
+        runner = None
+        if claims:
+            from kg.extract.claims_batches import ClaimsRunner
+
+            runner = ClaimsRunner(iris, workers=workers, batch_size=batch_size, nlp_name=nlp)
+            stack.callback(runner.close)
+            mapper.texts = []
         output: IO[bytes] | None = None
         if report.output_path:
             report.output_path.parent.mkdir(parents=True, exist_ok=True)
@@ -214,16 +238,28 @@ def build(
                     yield row
 
         def lines() -> Iterator[str]:
-            def all_quads() -> Iterator[Quad]:
+            def all_quads() -> Iterator[Quad | str]:
                 yield from mapper.start()
                 for record in rows():
                     yield from mapper.row(record)
+                    if runner is not None and mapper.texts:
+                        texts, mapper.texts = mapper.texts, []
+                        for job in texts:
+                            yield from runner.add(job)
                 yield from mapper.finish()
+                if runner is not None:
+                    yield from runner.finish()
+                    yield from mapper._shared_once(runner.shared_quads())
+                    report.claims, report.mentions = runner.claims, runner.mentions
 
             buffer: list[str] = []
             for quad in all_quads():
-                line = f"{quad[0]} {quad[1]} {quad[2]} {quad[3]} .\n"
-                report.quads += 1
+                if isinstance(quad, str):  # N-Quads text of a claims batch
+                    line = quad
+                    report.quads += quad.count("\n")
+                else:
+                    line = f"{quad[0]} {quad[1]} {quad[2]} {quad[3]} .\n"
+                    report.quads += 1
                 buffer.append(line)
                 if len(buffer) >= 4096:
                     if output is not None:
@@ -239,7 +275,7 @@ def build(
             writer.bulk_load_nquads(lines())
             writer.info.update(
                 rows=report.rows, papers=report.papers, chunks=report.chunks, quads=report.quads,
-                rejected=report.rejected,
+                rejected=report.rejected, claims=report.claims,
             )
         if output is not None:
             output.close()

@@ -88,9 +88,11 @@ async def _read_graph(request: Request, state: ServerState, graph: str | None, h
     task = Task(kind="graph", generation=state.generation(), accept=accept, format=fmt, graph=graph,
                 row_cap=state.settings.max_result_rows if anonymous else None)
     try:
-        media_type, stream = await run_in_threadpool(state.pool.run, task, state.settings.query_timeout_s)
+        media_type, stream = await state.pool.submit(task, state.settings.query_timeout_s)
     except QueryFailed as err:
         raise HTTPException(err.status, err.message) from None
+    if isinstance(stream, bytes):
+        return Response(stream, media_type=results.content_type(media_type), headers=headers)
     return ResultResponse(stream, media_type=results.content_type(media_type), headers=headers)
 
 

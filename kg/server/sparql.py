@@ -146,9 +146,11 @@ async def _query(request: Request, state: ServerState, query: str, dataset: dict
         row_cap=settings.max_result_rows if anonymous else None,
     )
     try:
-        media_type, stream = await run_in_threadpool(state.pool.run, task, settings.query_timeout_s)
+        media_type, stream = await state.pool.submit(task, settings.query_timeout_s)
     except QueryFailed as err:
         raise HTTPException(err.status, err.message) from None
+    if isinstance(stream, bytes):
+        return Response(stream, media_type=results.content_type(media_type), headers=headers)
     return ResultResponse(stream, media_type=results.content_type(media_type), headers=headers)
 
 

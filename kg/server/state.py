@@ -3,6 +3,7 @@ write lock and the generation counter that tells workers to reopen after a write
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from fastapi import Request
 
 from kg.server.workers import QueryPool
 from kg.settings import Settings
-from kg.store import KgStore, StoreDirectory
+from kg.store import CURRENT, KgStore, StoreDirectory
 
 
 @dataclass
@@ -33,6 +34,7 @@ class ServerState:
     ready: bool = True
     started: int = field(default_factory=lambda: int(time.time()))
     _version: Path | None = None
+    _link: str | None = None
 
     def __post_init__(self) -> None:
         self._version = self.store.path
@@ -40,8 +42,8 @@ class ServerState:
 
     def generation(self) -> tuple[str, int]:
         """Changes with every write and every new build swapped in: workers reopen when it does."""
-        current = self.directory.current_version()
-        if current is not None and current != self._version and not self.writable:
+        if not self.writable and self._link_changed():
+            current = self.directory.current_version()
             # `kg build` swapped in a new version under a read-only server: follow it.
             with self.write_lock:
                 old, self.store = self.store, self.directory.open(read_only=True)
@@ -49,6 +51,15 @@ class ServerState:
                 self.last_modified = _built_at(self.directory) or time.time()
                 old.close()
         return (str(self._version), self.writes)
+
+    def _link_changed(self) -> bool:
+        """One ``readlink``: has a build swapped in another version since we last looked?"""
+        try:
+            link = os.readlink(self.directory.root / CURRENT)
+        except OSError:
+            return False
+        changed, self._link = link != self._link, link
+        return changed and self._version is not None and self._version.name != Path(link).name
 
     @contextmanager
     def writing(self) -> Iterator[KgStore]:

@@ -3,6 +3,7 @@ a worker that overruns the timeout (or whose client went away) is killed and rep
 
 A worker answers a :class:`Task` with messages on its pipe::
 
+    ("done", media_type, body, rows)     the whole result, when it fits in one chunk
     ("start", media_type, first_bytes)   the result type is known and the first chunk is ready
     ("data", bytes)                      more of the body
     ("end", rows)                        the body is complete
@@ -15,13 +16,13 @@ writes), so a write is visible to the very next query.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import multiprocessing as mp
-import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -96,6 +97,9 @@ class _ChunkSender:
             self.started = True
 
     def finish(self, rows: int) -> None:
+        if not self.started:  # the whole result in one message: the common case of a small result
+            self.conn.send(("done", self.media_type, b"".join(self.buffer), rows))
+            return
         self._send()
         self.conn.send(("end", rows))
 
@@ -203,11 +207,13 @@ class QueryPool:
         self.root = str(root)
         self.size = size
         self._ctx = mp.get_context("spawn")
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._idle: deque[_Worker] = deque()
+        self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker]]] = deque()
         self._closed = False
         self.stats = PoolStats()
         for _ in range(size):
-            self._idle.put(self._spawn())
+            self._put(self._spawn())
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
@@ -226,7 +232,7 @@ class QueryPool:
         def respawn() -> None:
             worker.process.join(5)
             if not self._closed:
-                self._idle.put(self._spawn())
+                self._put(self._spawn())
 
         threading.Thread(target=respawn, daemon=True).start()
 
@@ -234,43 +240,94 @@ class QueryPool:
         if self._closed:
             worker.process.kill()
         else:
-            self._idle.put(worker)
+            self._put(worker)
 
-    def run(self, task: Task, timeout: float) -> tuple[str, Iterator[bytes]]:
-        """Start ``task``; return its media type and body stream once the first chunk is ready.
+    async def _acquire(self, timeout: float) -> _Worker:
+        """An idle worker, waiting on the event loop (no thread held) until one is free."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._idle:
+                return self._idle.popleft()
+            waiter: asyncio.Future[_Worker] = loop.create_future()
+            self._waiters.append((loop, waiter))
+        try:
+            return await asyncio.wait_for(waiter, timeout)
+        except TimeoutError:
+            self.stats.timeouts += 1
+            raise QueryFailed(503, f"every query worker stayed busy for {timeout:g} s; try again later") from None
+
+    def _put(self, worker: _Worker) -> None:
+        """Give a worker to the oldest waiter, or back to the idle set (from any thread)."""
+        with self._lock:
+            while self._waiters:
+                loop, waiter = self._waiters.popleft()
+                if not waiter.done():
+                    loop.call_soon_threadsafe(self._deliver, waiter, worker)
+                    return
+            self._idle.append(worker)
+
+    def _deliver(self, waiter: asyncio.Future[_Worker], worker: _Worker) -> None:
+        if waiter.done():  # the waiter gave up meanwhile
+            self._put(worker)
+        else:
+            waiter.set_result(worker)
+
+    async def submit(self, task: Task, timeout: float) -> tuple[str, bytes | ResultStream]:
+        """Start ``task``; return its media type and its body (whole, or a stream once the first chunk is
+        ready). Waits on the worker's pipe from the event loop, without holding a thread.
 
         Raises :class:`QueryFailed` (with a status: 4xx for the query, 503 for a timeout or a full pool).
         """
         deadline = time.monotonic() + timeout
-        try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            self.stats.timeouts += 1
-            raise QueryFailed(503, f"every query worker stayed busy for {timeout:g} s; try again later") from None
+        worker = await self._acquire(timeout)
+        loop = asyncio.get_running_loop()
+        ready_future: asyncio.Future[None] = loop.create_future()
+        fd = worker.conn.fileno()
         try:
             worker.conn.send(task)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not worker.conn.poll(remaining):
-                self.stats.timeouts += 1
-                self._replace(worker)
-                raise QueryFailed(503, f"the query ran longer than the {timeout:g} s limit and was stopped")
+            loop.add_reader(fd, lambda: ready_future.done() or ready_future.set_result(None))
+            try:
+                await asyncio.wait_for(ready_future, max(0.0, deadline - time.monotonic()))
+                ready = True
+            except TimeoutError:
+                ready = False
+            finally:
+                loop.remove_reader(fd)
+        except (EOFError, OSError) as err:
+            self._replace(worker)
+            raise QueryFailed(500, f"the query worker died: {err}") from err
+        except asyncio.CancelledError:
+            self._replace(worker)
+            raise
+        return self._reply(worker, ready, deadline, timeout)
+
+    def _reply(self, worker: _Worker, ready: bool, deadline: float, timeout: float) -> tuple[str, bytes | ResultStream]:
+        """Read the worker's first message (or stop it if none came in time)."""
+        if not ready:
+            self.stats.timeouts += 1
+            self._replace(worker)
+            raise QueryFailed(503, f"the query ran longer than the {timeout:g} s limit and was stopped")
+        try:
             message = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError) as err:
+        except (EOFError, OSError) as err:
             self._replace(worker)
             raise QueryFailed(500, f"the query worker died: {err}") from err
         if message[0] == "error":
             self._release(worker)
             raise QueryFailed(message[1], message[2])
+        if message[0] == "done":
+            self._release(worker)
+            return message[1], message[2]
         _, media_type, first = message
         return media_type, ResultStream(self, worker, first, deadline, timeout)
 
     def close(self) -> None:
         self._closed = True
         while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                break
+            with self._lock:
+                if not self._idle:
+                    break
+                worker = self._idle.popleft()
             with contextlib.suppress(OSError):
                 worker.conn.send(None)
             worker.process.join(1)

@@ -103,24 +103,27 @@ def test_token_holders_are_not_capped(client: httpx.Client, server: LiveServer) 
 
 def test_a_client_that_disconnects_stops_the_work(server: LiveServer, client: httpx.Client) -> None:
     killed = metric(client, "kg_query_workers_killed_total")
+    timeouts = metric(client, "kg_query_timeouts_total")
     with httpx.stream("GET", server.sparql, params={"query": FLOOD, "format": "tsv"}, headers=server.auth()) as r:
         assert r.status_code == 200
         next(r.iter_raw())
-    deadline = time.monotonic() + 1.2  # well before the 1.5 s timeout would have killed it
+    deadline = time.monotonic() + 10
     while time.monotonic() < deadline and metric(client, "kg_query_workers_killed_total") == killed:
         time.sleep(0.05)
     assert metric(client, "kg_query_workers_killed_total") == killed + 1
+    # Killed because the client left, not by the timeout.
+    assert metric(client, "kg_query_timeouts_total") == timeouts
 
 
 def test_a_slow_query_does_not_block_other_clients(client: httpx.Client, server: LiveServer) -> None:
     slow = threading.Thread(target=lambda: httpx.get(server.sparql, params={"query": ENDLESS}, timeout=30))
     slow.start()
     time.sleep(0.2)
-    start = time.monotonic()
-    for _ in range(5):
+    for _ in range(3):
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
         assert client.get("/health").status_code == 200
-    assert time.monotonic() - start < 1.0
+    # The fast queries were answered while the slow one still ran (it ends at the 1.5 s timeout).
+    assert slow.is_alive()
     slow.join()
 
 
