@@ -84,6 +84,9 @@ def test_update_equals_a_full_build_of_the_union(tmp_path: Path, union_reference
     assert (report.replaced, report.added, report.skipped, report.rejected) == ([CHANGED], [NEW], [], 0)
     after = _quads(tmp_path / "store")
     assert after == union_reference[1]
+    # the claims pipeline ran on the new texts (kg build runs it by default, so the reference has claims too)
+    assert report.claims
+    assert any("/graph/concepts>" in q for q in after) and any("EntityMention" in q for q in after)
     assert after != before
     # what the data model says changed: the old chunks and the uncredited person are gone, stubs follow
     text = "".join(after)
