@@ -82,3 +82,4 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(ops.AccessLogMiddleware, metrics=app.state.metrics)
     return app
+

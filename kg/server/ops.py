@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
@@ -135,7 +136,13 @@ def health(request: Request) -> Response:
     if state is None or not state.ready:
         return JSONResponse({"status": "starting"}, status_code=503)
     return JSONResponse(
-        {"status": "ok", "store": str(state.store.path), "writable": state.writable, "workers": state.pool.size}
+        {
+            "status": "ok",
+            "store": str(state.store.path),
+            "writable": state.writable,
+            "workers": state.pool.size,
+            "pid": os.getpid(),
+        }
     )
 
 
