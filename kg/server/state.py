@@ -84,11 +84,11 @@ def _built_at(directory: StoreDirectory) -> float | None:
     return version.stat().st_mtime if version is not None else None
 
 
-def get_state(request: Request) -> ServerState:
-    """The server state opened by the lifespan."""
+async def get_state(request: Request) -> ServerState:
+    """The server state opened by the lifespan (``async``: a plain ``def`` would cost a thread hop)."""
     return request.state.kg
 
 
-def get_store(request: Request) -> KgStore:
+async def get_store(request: Request) -> KgStore:
     """The store opened by the lifespan (writable when updates are enabled)."""
     return request.state.kg.store

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing as mp
+import os
 import threading
 import time
 from collections import deque
@@ -74,10 +75,19 @@ class _ChunkSender:
         self.buffer: list[bytes] = []
         self.size = 0
         self.started = False
+        self.line_cap: int | None = None  # stop when more lines than this were written
+        self.cap = 0
+        self.lines = 0
 
     def write(self, data: bytes | str) -> int:
         if isinstance(data, str):
             data = data.encode("utf-8")
+        if self.line_cap is not None:
+            self.lines += data.count(b"\n")
+            if self.lines > self.line_cap:
+                from kg.server.results import RowCapExceeded
+
+                raise RowCapExceeded(self.cap)
         self.buffer.append(bytes(data))
         self.size += len(data)
         if self.size >= CHUNK_BYTES:
@@ -132,11 +142,15 @@ def _execute(task: Task, store: Any, conn: Connection) -> None:
         elif isinstance(result, ox.QuerySolutions):
             media_type = negotiation.negotiate("solutions", task.accept, task.format)
             sender = _ChunkSender(conn, media_type)
-            rows = 0
-            for piece in results.solutions(result, media_type, cap=task.row_cap):
-                sender.write(piece)
-                rows += 1
-            sender.finish(rows)
+            if task.row_cap is None or media_type == negotiation.TSV:
+                # pyoxigraph's own serializer (fast); a TSV row is one line, so the cap counts lines.
+                sender.line_cap = None if task.row_cap is None else task.row_cap + 1
+                sender.cap = task.row_cap
+                results.write_solutions(result, media_type, sender)
+            else:
+                for piece in results.solutions(result, media_type, cap=task.row_cap):
+                    sender.write(piece)
+            sender.finish(-1)
         else:
             media_type = negotiation.negotiate("triples", task.accept, task.format)
             sender = _ChunkSender(conn, media_type)
@@ -148,12 +162,8 @@ def _execute(task: Task, store: Any, conn: Connection) -> None:
     except QueryError as err:
         conn.send(("error", 400, str(err)))
     except (SyntaxError, ValueError, TypeError, OSError) as err:
-        # pyoxigraph raises these while evaluating lazily (and may wrap our own exceptions).
-        cause = err.__cause__ or err.__context__
-        if isinstance(cause, results.RowCapExceeded) or ("more than" in str(err) and "rows" in str(err)):
-            conn.send(("error", 403, str(cause or err)))
-        else:
-            conn.send(("error", 400 if isinstance(err, SyntaxError | ValueError) else 500, f"query failed: {err}"))
+        # pyoxigraph raises these while evaluating lazily.
+        conn.send(("error", 400 if isinstance(err, SyntaxError | ValueError) else 500, f"query failed: {err}"))
 
 
 def worker_main(conn: Connection, root: str) -> None:
@@ -183,6 +193,13 @@ def worker_main(conn: Connection, root: str) -> None:
 
 
 # --- the server side ---------------------------------------------------------------------------
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 @dataclass
@@ -262,7 +279,10 @@ class QueryPool:
             while self._waiters:
                 loop, waiter = self._waiters.popleft()
                 if not waiter.done():
-                    loop.call_soon_threadsafe(self._deliver, waiter, worker)
+                    if _running_loop() is loop:
+                        loop.call_soon(self._deliver, waiter, worker)
+                    else:
+                        loop.call_soon_threadsafe(self._deliver, waiter, worker)
                     return
             self._idle.append(worker)
 
@@ -293,6 +313,7 @@ class QueryPool:
                 ready = False
             finally:
                 loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop made it non-blocking; reads below expect whole messages
         except (EOFError, OSError) as err:
             self._replace(worker)
             raise QueryFailed(500, f"the query worker died: {err}") from err
