@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from kg.server import graph_store, ops, pages, sparql
+from kg.server.fastpath import QueryFastPath
 from kg.server.state import ServerState
 from kg.server.workers import QueryPool
 from kg.settings import Settings
@@ -83,3 +84,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(ops.AccessLogMiddleware, metrics=app.state.metrics)
     return app
 
+
+
+def serving_app(settings: Settings) -> QueryFastPath:
+    """What uvicorn serves: the app behind the lean path for plain ``GET /sparql`` queries."""
+    app = create_app(settings)
+    return QueryFastPath(app, app.state.metrics)

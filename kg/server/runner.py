@@ -14,7 +14,7 @@ from typing import Any
 
 import uvicorn
 
-from kg.server.app import create_app
+from kg.server.app import serving_app
 from kg.settings import Settings
 
 
@@ -33,7 +33,7 @@ def _socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
 def serve(settings: Settings, *, log_level: str = "info", reuse_port: bool = False) -> None:
     """Serve in this process until interrupted."""
     sock = _socket(settings.host, settings.port, reuse_port=reuse_port)
-    config = uvicorn.Config(create_app(settings), log_level=log_level, access_log=False, lifespan="on")
+    config = uvicorn.Config(serving_app(settings), log_level=log_level, access_log=False, lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])
 
 
