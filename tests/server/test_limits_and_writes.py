@@ -173,3 +173,41 @@ def test_conditional_get_sees_a_write(client: httpx.Client, server: LiveServer) 
     assert put.status_code == 201
     after = client.get("/sparql", params=query, headers={"If-None-Match": etag})
     assert after.status_code == 200 and len(after.json()["results"]["bindings"]) == 1
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and its descendants, in bytes."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) * 1024  # type: ignore[union-attr]
+        stack += [int(c) for c in children]
+    return total
+
+
+def test_a_huge_select_streams_at_once_in_flat_memory(server: LiveServer) -> None:
+    # 2,000-odd quads squared: millions of rows, never materialized.
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
+    before = tree_rss(server.process.pid)
+    peak, received = before, 0
+    start = time.monotonic()
+    with httpx.stream("GET", server.sparql, params={"query": query, "format": "tsv"}, headers=server.auth(),
+                      timeout=30) as response:
+        assert response.status_code == 200
+        first, sampled = None, 0.0
+        for chunk in response.iter_raw():
+            received += len(chunk)
+            now = time.monotonic() - start
+            first = first or now
+            if now - sampled > 0.1:
+                peak, sampled = max(peak, tree_rss(server.process.pid)), now
+            if now > 1.0:
+                break
+    assert first is not None and first < 0.5
+    assert received > 1_000_000
+    assert peak - before < 100_000_000, f"server memory grew by {(peak - before) / 1e6:.0f} MB"
