@@ -84,9 +84,9 @@ def wrk(url: str, duration: int, connections: int) -> tuple[float, float]:
     return rps, latency
 
 
-def stream(url: str, query: str, pid: int) -> tuple[float, float, int]:
-    """Seconds to download a TSV result, peak memory of the server tree (GB), rows received."""
-    peak = tree_rss(pid)
+def stream(url: str, query: str, pid: int) -> tuple[float, float, float, int]:
+    """Seconds to download a TSV result, memory of the server tree at rest and at peak (GB), rows received."""
+    rest = peak = tree_rss(pid)
     done = threading.Event()
 
     def sample() -> None:
@@ -107,7 +107,7 @@ def stream(url: str, query: str, pid: int) -> tuple[float, float, int]:
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
-    return seconds, peak / 1e9, lines - 1
+    return seconds, rest / 1e9, peak / 1e9, lines - 1
 
 
 def main() -> int:
@@ -119,6 +119,8 @@ def main() -> int:
     parser.add_argument("--http-workers", type=int, default=2)
     parser.add_argument("--query-workers", type=int, default=2)
     parser.add_argument("--out", type=Path, help="write the figures as JSON")
+    parser.add_argument("--rdflib-endpoint", help="path of an rdflib-endpoint executable: adds it as a reference row "
+                        "(install it in its own venv: pip install 'rdflib-endpoint[cli]')")
     args = parser.parse_args()
 
     version = (args.store / "current").resolve()
@@ -139,6 +141,19 @@ def main() -> int:
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         endpoints = {"oxigraph": f"http://127.0.0.1:{ox_port}/query", "kg": f"http://127.0.0.1:{kg_port}/sparql"}
         pids = {"oxigraph": processes[0].pid, "kg": processes[1].pid}
+        if args.rdflib_endpoint:
+            from kg.store import StoreDirectory
+
+            dump = work / "store.nq"
+            opened = StoreDirectory(args.store).open()
+            with open(dump, "wb") as out:
+                opened.dump_nquads(out)
+            opened.close()
+            rdflib_port = free_port()
+            processes.append(subprocess.Popen(
+                [args.rdflib_endpoint, "serve", str(dump), "--host", "127.0.0.1", "--port", str(rdflib_port)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            endpoints["rdflib-endpoint"] = f"http://127.0.0.1:{rdflib_port}/sparql"
         for url in endpoints.values():
             wait_ready(f"{url}?query={quote('ASK {}')}")
 
@@ -166,10 +181,13 @@ def main() -> int:
         streams: dict[str, dict[str, list[float]]] = {}
         for _ in range(args.repeat):
             for server, url in endpoints.items():
-                seconds, peak, rows = stream(url, big, pids[server])
+                if server not in pids:
+                    continue  # the reference engines only run the request-rate part
+                seconds, rest, peak, rows = stream(url, big, pids[server])
                 assert rows == STREAM_ROWS, (server, rows)
                 streams.setdefault(server, {}).setdefault("s", []).append(seconds)
                 streams[server].setdefault("peak GB", []).append(peak)
+                streams[server].setdefault("rest GB", []).append(rest)
     finally:
         for process in processes:
             process.terminate()
@@ -180,20 +198,26 @@ def main() -> int:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; store {args.store} "
           f"({triples} triples); wrk -c{args.connections} -d{args.duration}s x{args.repeat} (medians); "
           f"kg serve --http-workers {args.http_workers} --workers {args.query_workers}")
-    print("| query | Oxigraph req/s | kg req/s | ratio | Oxigraph ms | kg ms |")
-    print("|---|---:|---:|---:|---:|---:|")
+    reference = "rdflib-endpoint" in endpoints
+    extra_head = " rdflib-endpoint req/s | ratio |" if reference else ""
+    print(f"| query | Oxigraph req/s | kg req/s | ratio | Oxigraph ms | kg ms |{extra_head}")
+    print("|---|---:|---:|---:|---:|---:|" + ("---:|---:|" if reference else ""))
     summary: dict[str, object] = {"triples": triples, "repeat": args.repeat, "duration": args.duration}
     for name, figures in results.items():
         med = {k: statistics.median(v) for k, v in figures.items()}
         ratio = med["kg rps"] / med["oxigraph rps"]
         summary[name] = {**med, "ratio": ratio}
+        extra = (f" {med['rdflib-endpoint rps']:.1f} | {med['rdflib-endpoint rps'] / med['oxigraph rps']:.3f}x |"
+                 if reference else "")
         print(f"| {name} | {med['oxigraph rps']:.0f} | {med['kg rps']:.0f} | {ratio:.2f}x | "
-              f"{med['oxigraph ms']:.2f} | {med['kg ms']:.2f} |")
+              f"{med['oxigraph ms']:.2f} | {med['kg ms']:.2f} |{extra}")
     ox_s, kg_s = statistics.median(streams["oxigraph"]["s"]), statistics.median(streams["kg"]["s"])
     ox_m, kg_m = max(streams["oxigraph"]["peak GB"]), max(streams["kg"]["peak GB"])
-    print(f"| {STREAM_ROWS:,}-row SELECT as TSV | {ox_s:.2f} s, {ox_m:.2f} GB | {kg_s:.2f} s, {kg_m:.2f} GB | "
-          f"{kg_s / ox_s:.2f}x time | | |")
-    summary["stream"] = {"oxigraph s": ox_s, "kg s": kg_s, "oxigraph peak GB": ox_m, "kg peak GB": kg_m}
+    ox_r, kg_r = min(streams["oxigraph"]["rest GB"]), min(streams["kg"]["rest GB"])
+    print(f"| {STREAM_ROWS:,}-row SELECT as TSV (time; server memory at rest -> peak) | {ox_s:.2f} s; "
+          f"{ox_r:.2f} -> {ox_m:.2f} GB | {kg_s:.2f} s; {kg_r:.2f} -> {kg_m:.2f} GB | {kg_s / ox_s:.2f}x time | | |")
+    summary["stream"] = {"oxigraph s": ox_s, "kg s": kg_s, "oxigraph peak GB": ox_m, "kg peak GB": kg_m,
+                         "oxigraph rest GB": ox_r, "kg rest GB": kg_r}
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(summary, indent=2))
