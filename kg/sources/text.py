@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import ftfy
 
@@ -33,6 +34,18 @@ def repair(value: str) -> str:
     """
     if value.isascii() or not _MAYBE_MOJIBAKE.search(value):
         return _CONTROL.sub("", value)
+    if len(value) <= _CACHED_LENGTH:
+        return _repair_cached(value)
+    return _CONTROL.sub("", ftfy.fix_text(value, _FTFY))
+
+
+# A paper's title, abstract and author names repeat on each of its chunk rows, and names recur across
+# papers: ftfy's check costs ~0.1 ms a string, so repeated strings are repaired once (bounded cache).
+_CACHED_LENGTH = 8192
+
+
+@lru_cache(maxsize=4096)
+def _repair_cached(value: str) -> str:
     return _CONTROL.sub("", ftfy.fix_text(value, _FTFY))
 
 
