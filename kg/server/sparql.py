@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from kg.errors import QueryError
+from kg.errors import FederationError, FederationRefused, FederationRemoteError, QueryError
 from kg.server import negotiation, results
 from kg.server.pages import ui_page
 from kg.server.security import require_update_token, token_matches
@@ -207,11 +207,16 @@ async def _update(request: Request, state: ServerState, update: str, values) -> 
 
     def run() -> None:
         with state.writing() as store:
-            store.update(text, base_iri=base_iri)
+            # SERVICE and LOAD in an update are checked against the allowlist and fetched by our client.
+            state.federation.execute_update(store, text, base_iri=base_iri)
 
     try:
         await run_in_threadpool(run)
-    except QueryError as err:
+    except FederationRefused as err:
+        raise HTTPException(403, str(err)) from None
+    except FederationRemoteError as err:
+        raise HTTPException(502, str(err)) from None
+    except (QueryError, FederationError) as err:
         raise HTTPException(400, str(err)) from None
     except (ValueError, OSError) as err:
         raise HTTPException(400, f"the update failed: {err}") from None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fastapi import Request
 
+from kg.federation import Federation
 from kg.server.workers import QueryPool
 from kg.settings import Settings
 from kg.store import CURRENT, KgStore, StoreDirectory
@@ -28,6 +29,7 @@ class ServerState:
     store: KgStore
     pool: QueryPool
     writable: bool
+    federation: Federation
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     writes: int = 0
     last_modified: float = field(default_factory=time.time)

@@ -114,10 +114,10 @@ class _ChunkSender:
         self.conn.send(("end", rows))
 
 
-def _execute(task: Task, store: Any, conn: Connection) -> None:
+def _execute(task: Task, store: Any, conn: Connection, federation: Any) -> None:
     import pyoxigraph as ox
 
-    from kg.errors import QueryError
+    from kg.errors import FederationError, FederationRefused, FederationRemoteError, QueryError
     from kg.server import negotiation, results
 
     sender: _ChunkSender | None = None
@@ -131,8 +131,10 @@ def _execute(task: Task, store: Any, conn: Connection) -> None:
             rows = results.triples(store.graph_triples(task.graph), media_type, sender, cap=task.row_cap)
             sender.finish(rows)
             return
-        result = store.query(
-            task.text, default_graph=task.default_graph, named_graphs=task.named_graphs, base_iri=task.base_iri
+        # SERVICE goes through the federation layer: the allowlist, then our own client (never pyoxigraph's).
+        result = federation.execute(
+            store, task.text, default_graph=task.default_graph, named_graphs=task.named_graphs,
+            base_iri=task.base_iri,
         )
         if isinstance(result, ox.QueryBoolean):
             media_type = negotiation.negotiate("boolean", task.accept, task.format)
@@ -159,18 +161,24 @@ def _execute(task: Task, store: Any, conn: Connection) -> None:
         conn.send(("error", 406, str(err)))
     except results.RowCapExceeded as err:
         conn.send(("error", 403, str(err)))
-    except QueryError as err:
+    except FederationRefused as err:
+        conn.send(("error", 403, str(err)))
+    except FederationRemoteError as err:
+        conn.send(("error", 502, str(err)))
+    except (QueryError, FederationError) as err:
         conn.send(("error", 400, str(err)))
     except (SyntaxError, ValueError, TypeError, OSError) as err:
         # pyoxigraph raises these while evaluating lazily.
         conn.send(("error", 400 if isinstance(err, SyntaxError | ValueError) else 500, f"query failed: {err}"))
 
 
-def worker_main(conn: Connection, root: str) -> None:
+def worker_main(conn: Connection, root: str, settings: Any) -> None:
     """The loop of one worker process: open (and reopen) the store read-only, answer tasks."""
+    from kg.federation import Federation
     from kg.store import StoreDirectory
 
     directory = StoreDirectory(root)
+    federation = Federation(settings)  # one per process: it holds the cache of remote answers
     opened: tuple[tuple[str, int], Any] | None = None
     while True:
         try:
@@ -184,7 +192,7 @@ def worker_main(conn: Connection, root: str) -> None:
                 if opened is not None:
                     opened[1].close()
                 opened = (task.generation, directory.open(read_only=True))
-            _execute(task, opened[1], conn)
+            _execute(task, opened[1], conn, federation)
         except Exception as err:  # keep the worker alive; the caller gets a 500
             try:
                 conn.send(("error", 500, f"query worker failed: {type(err).__name__}: {err}"))
@@ -220,8 +228,9 @@ class PoolStats:
 class QueryPool:
     """A fixed number of worker processes; ``run`` hands a task to an idle one."""
 
-    def __init__(self, root: Path, size: int) -> None:
+    def __init__(self, root: Path, size: int, settings: Any) -> None:
         self.root = str(root)
+        self.settings = settings
         self.size = size
         self._ctx = mp.get_context("spawn")
         self._lock = threading.Lock()
@@ -234,7 +243,9 @@ class QueryPool:
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(target=worker_main, args=(child, self.root), daemon=True, name="kg-query-worker")
+        process = self._ctx.Process(
+            target=worker_main, args=(child, self.root, self.settings), daemon=True, name="kg-query-worker"
+        )
         process.start()
         child.close()
         self.stats.started += 1
