@@ -153,7 +153,7 @@ def main() -> int:
             processes.append(subprocess.Popen(
                 [args.rdflib_endpoint, "serve", str(dump), "--host", "127.0.0.1", "--port", str(rdflib_port)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-            endpoints["rdflib-endpoint"] = f"http://127.0.0.1:{rdflib_port}/sparql"
+            endpoints["rdflib-endpoint"] = f"http://127.0.0.1:{rdflib_port}/"  # it answers at the root
         for url in endpoints.values():
             wait_ready(f"{url}?query={quote('ASK {}')}")
 
