@@ -269,6 +269,11 @@ class QueryPool:
 
         threading.Thread(target=respawn, daemon=True).start()
 
+    def idle(self) -> int:
+        """Workers started and waiting for a task."""
+        with self._lock:
+            return len(self._idle)
+
     def _ready(self, worker: _Worker, timeout: float = 120) -> _Worker:
         """Wait for a new worker's "ready" message."""
         if worker.conn.poll(timeout):
