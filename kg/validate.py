@@ -115,18 +115,26 @@ class SparqlConstraint:
     messages: tuple[str, ...]
     severity: str
     targets: str
+    direct_targets: str
     prefixes: str
 
-    def query(self) -> str:
+    def query(self, *, subclasses: bool = True) -> str:
+        targets = self.targets if subclasses else self.direct_targets
         return (
-            f"{self.prefixes}SELECT * WHERE {{\n  {{ SELECT DISTINCT ?this WHERE {{ {self.targets} }} }}\n"
+            f"{self.prefixes}SELECT * WHERE {{\n  {{ SELECT DISTINCT ?this WHERE {{ {targets} }} }}\n"
             f"  {{ {self.select} }}\n}}"
         )
 
 
-def _target_pattern(shapes: rdflib.Graph, shape: rdflib.term.Node) -> str:
+def _target_pattern(shapes: rdflib.Graph, shape: rdflib.term.Node, *, subclasses: bool = True) -> str:
+    """The focus nodes of a shape as a SPARQL pattern binding ``?this``.
+
+    ``subclasses=False`` leaves out the ``rdfs:subClassOf*`` step of class targets (ten times faster
+    in Oxigraph): right when the data holds no ``rdfs:subClassOf`` triple.
+    """
     rdf_type, subclass = rdflib.RDF.type, rdflib.RDFS.subClassOf
-    parts = [f"{{ ?this <{rdf_type}>/<{subclass}>* <{c}> }}" for c in shapes.objects(shape, SH.targetClass)]
+    step = f"<{rdf_type}>/<{subclass}>*" if subclasses else f"<{rdf_type}>"
+    parts = [f"{{ ?this {step} <{c}> }}" for c in shapes.objects(shape, SH.targetClass)]
     parts += [f"{{ ?this <{p}> ?_target }}" for p in shapes.objects(shape, SH.targetSubjectsOf)]
     parts += [f"{{ ?_target <{p}> ?this }}" for p in shapes.objects(shape, SH.targetObjectsOf)]
     parts += [f"{{ VALUES ?this {{ {n.n3()} }} }}" for n in shapes.objects(shape, SH.targetNode)]
@@ -159,6 +167,7 @@ def sparql_constraints() -> tuple[SparqlConstraint, ...]:
             messages=tuple(sorted(str(m) for m in shapes.objects(constraint, SH.message))),
             severity=str(severity).rsplit("#", 1)[-1],
             targets=targets,
+            direct_targets=_target_pattern(shapes, shape, subclasses=False),
             prefixes=_prefix_declarations(shapes, constraint),
         ))
     return tuple(sorted(out, key=lambda c: (c.shape, c.select)))
@@ -270,9 +279,11 @@ def validate_graph(data: rdflib.Graph) -> ValidationReport:
 _TEMPLATE_VAR = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _run_sparql_constraint(store: KgStore, constraint: SparqlConstraint) -> Iterator[Violation]:
+def _run_sparql_constraint(
+    store: KgStore, constraint: SparqlConstraint, *, subclasses: bool = True
+) -> Iterator[Violation]:
     """The results of one SHACL-SPARQL constraint over the whole store, evaluated by Oxigraph."""
-    solutions = store.query(constraint.query())
+    solutions = store.query(constraint.query(subclasses=subclasses))
     names = [v.value for v in solutions.variables]
     for solution in solutions:
         bound = {name: solution[name] for name in names if solution[name] is not None}
@@ -336,8 +347,9 @@ def validate_store(store: KgStore, *, base_iri: str = DEFAULT_BASE_IRI) -> Valid
     """Check a whole store (the union of its graphs) against the shapes, in bounded memory."""
     start = time.perf_counter()
     results: set[Violation] = set()
+    subclasses = bool(store.query(f"ASK {{ ?a <{rdflib.RDFS.subClassOf}> ?b }}"))
     for constraint in sparql_constraints():
-        results.update(_run_sparql_constraint(store, constraint))
+        results.update(_run_sparql_constraint(store, constraint, subclasses=subclasses))
     log.info("SHACL-SPARQL constraints checked in %.1f s", time.perf_counter() - start)
     core = core_shapes_graph()
     for batch in progress(_batches(store, base_iri), total=None, desc="validate", unit="batches"):

@@ -218,13 +218,22 @@ def test_oxigraph_and_pyshacl_agree_on_every_result(
         PREFIXES + f"DELETE WHERE {{ GRAPH ?g {{ <{PAPER}> dcterms:title ?t }} }}",
         claim_update(LLAMA + "/claim/1", chunk, SENTENCE, begin + 1, end + 1),
         claim_update(LLAMA + "/claim/2", chunk, SENTENCE, begin, 10**6),
+        PREFIXES + f"""
+        DELETE {{ GRAPH ?g {{ <{LLAMA}/authorship/5> kg:position ?p }} }}
+        INSERT {{ GRAPH ?g {{ <{LLAMA}/authorship/5> kg:position 4 }} }}
+        WHERE {{ GRAPH ?g {{ <{LLAMA}/authorship/5> kg:position ?p }} }}""",
     )
     mixed = validate_store(store)
     pure = validate_graph(to_rdflib(store.quads()))
     assert [(r.focus, r.path, r.message, r.value) for r in mixed.results] == [
         (r.focus, r.path, r.message, r.value) for r in pure.results
     ]
-    assert len(mixed.results) >= 5
+    assert found(mixed, LLAMA, "kg:position", "author position 4 is held by more than one authorship")
+    assert found(mixed, LLAMA, "kg:position", "no authorship at position 5, but one at 6")
+    assert len(mixed.results) >= 7
+    for constraint in validate.sparql_constraints():  # the shortcut for data without rdfs:subClassOf
+        with_paths = set(validate._run_sparql_constraint(store, constraint, subclasses=True))
+        assert with_paths == set(validate._run_sparql_constraint(store, constraint, subclasses=False))
 
 
 def test_small_batches_find_the_same_results(
