@@ -251,3 +251,14 @@ def test_small_batches_find_the_same_results(
     assert found(batched, person, "foaf:name", "a person has a name")
     assert found(batched, LLAMA, "dcterms:issued", "a paper has exactly one issued date")
     assert len(batched.results) == 2, batched.text()
+
+
+def test_worker_processes_find_the_same_results(store_copy: StoreCopy, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = store_copy(PREFIXES + f"DELETE WHERE {{ GRAPH ?g {{ <{PAPER}> dcterms:title ?t }} }}",
+                       PREFIXES + f"DELETE WHERE {{ GRAPH ?g {{ <{LLAMA}/chunk/54> dcterms:isPartOf ?p }} }}")
+    monkeypatch.setattr(validate, "BATCH_SHARED_QUADS", 200)
+    alone = validate_store(store)
+    pooled = validate_store(store, workers=2)
+    assert pooled.results == alone.results
+    assert found(pooled, PAPER, "dcterms:title", "a paper has exactly one title")
+    assert found(pooled, LLAMA + "/chunk/54", "dcterms:isPartOf", "a chunk belongs to exactly one paper")
