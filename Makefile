@@ -41,7 +41,7 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 lint: install-dev
-	$(BIN)/ruff check kg tests bench
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
 test: install-dev system-deps lint

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from kg.extract import CHUNK_EXTRACTORS, PAPER_EXTRACTORS, stub_quads, taxonomy_quads
+from kg.extract.claims import TextJob, abstract_job, chunk_job
 from kg.progress import progress
 from kg.rdf import Quad
 from kg.sources import Rejected, SourceRecord, read_inputs
-from kg.sources.readers import sample_path
+from kg.sources.readers import check_inputs
 from kg.sources.records import Paper
 from kg.sources.taxonomy import load_taxonomy
 from kg.store import StoreDirectory
@@ -33,6 +34,8 @@ class BuildReport:
     chunks: int = 0
     duplicate_rows: int = 0
     quads: int = 0
+    claims: int | None = None  # None when claims were not extracted
+    mentions: int = 0
     rejected: int = 0
     rejects_path: Path | None = None
     output_path: Path | None = None
@@ -43,6 +46,8 @@ class BuildReport:
             f"{self.rows} rows read: {self.papers} papers, {self.chunks} chunks, "
             f"{self.duplicate_rows} duplicate rows, {self.quads} quads loaded"
         )
+        if self.claims is not None:
+            text += f", {self.claims} claims and {self.mentions} entity mentions"
         if self.rejected:
             text += f"; {self.rejected} rows rejected, see {self.rejects_path}"
         else:
@@ -52,10 +57,21 @@ class BuildReport:
         return text
 
 
-def _differing_field(a: Paper, b: Paper) -> str | None:
-    for f in fields(Paper):
-        if f.name != "version" and getattr(a, f.name) != getattr(b, f.name):
-            return f.name
+_FINGERPRINT_FIELDS = tuple(f.name for f in fields(Paper) if f.name != "version")
+_SLOT = 4  # bytes of each field's hash in a fingerprint
+
+
+def fingerprint(paper: Paper) -> bytes:
+    """A compact digest of a paper's metadata, one small hash per field, so a mismatch can name its field."""
+    return b"".join(
+        (hash(getattr(paper, name)) & 0xFFFFFFFF).to_bytes(_SLOT, "little") for name in _FINGERPRINT_FIELDS
+    )
+
+
+def _differing_field(a: bytes, b: bytes) -> str | None:
+    for i, name in enumerate(_FINGERPRINT_FIELDS):
+        if a[i * _SLOT:(i + 1) * _SLOT] != b[i * _SLOT:(i + 1) * _SLOT]:
+            return name
     return None
 
 
@@ -63,6 +79,8 @@ def count_rows(paths: Iterable[Path]) -> int | None:
     """Rows in the inputs, cheaply (newlines of JSON Lines, metadata of Parquet), for the progress bar."""
     total = 0
     for path in paths:
+        if str(path).startswith("hf:") or path.is_dir() or path.name.lower().endswith(".arrow"):
+            return None
         name = path.name.lower()
         if name.endswith(".parquet"):
             import pyarrow.parquet as pq
@@ -82,24 +100,28 @@ class QuadMapper:
     Rows come in any order. A paper's metadata is taken from its first row; a later row whose
     metadata differs is rejected (naming the field), an identical repeated row is skipped.
     Facts shared by many papers are emitted once.
+
+    Memory stays small per paper: ``papers`` maps each arXiv id to ``[fingerprint, first line,
+    chunk indices seen]`` (no metadata is kept), shared facts are remembered by a 64-bit hash.
     """
 
     def __init__(self, iris: IriScheme, reject: Callable[[Rejected], None], report: BuildReport) -> None:
         self.iris = iris
         self.reject = reject
         self.report = report
-        self.papers: dict[str, tuple[Paper, int]] = {}
-        self.chunks: dict[tuple[str, int], int] = {}
+        self.papers: dict[str, list[Any]] = {}
         self.cited: set[str] = set()
         self._shared_graphs = frozenset(f"<{iris.shared_graph(name)}>" for name in SHARED_GRAPHS)
-        self._shared_seen: set[Quad] = set()
+        self._shared_seen: set[int] = set()
+        self.texts: list[TextJob] | None = None  # set to a list to collect the texts claims are read from
 
     def _shared_once(self, quads: Iterable[Quad]) -> Iterator[Quad]:
         for quad in quads:
             if quad.graph in self._shared_graphs:
-                if quad in self._shared_seen:
+                key = hash(quad)
+                if key in self._shared_seen:
                     continue
-                self._shared_seen.add(quad)
+                self._shared_seen.add(key)
             yield quad
 
     def start(self) -> Iterator[Quad]:
@@ -109,14 +131,17 @@ class QuadMapper:
         paper = record.paper
         seen = self.papers.get(paper.arxiv_id)
         if seen is None:
-            self.papers[paper.arxiv_id] = (paper, record.line)
+            seen = self.papers[paper.arxiv_id] = [fingerprint(paper), record.line, None]
             self.report.papers += 1
             self.cited.update(paper.references)
             for extractor in PAPER_EXTRACTORS:
                 yield from self._shared_once(extractor.extract(paper, self.iris))
+            job = abstract_job(paper) if self.texts is not None else None
+            if job is not None:
+                self.texts.append(job)
         else:
-            first, first_line = seen
-            differing = _differing_field(first, paper)
+            first, first_line, _ = seen
+            differing = _differing_field(first, fingerprint(paper))
             if differing is not None:
                 self.reject(Rejected(
                     record.source, record.line,
@@ -127,14 +152,18 @@ class QuadMapper:
         chunk = record.chunk
         if chunk is None:
             return
-        key = (chunk.arxiv_id, chunk.index)
-        if key in self.chunks:
+        indices = seen[2]
+        if indices is None:
+            indices = seen[2] = set()
+        elif chunk.index in indices:
             self.report.duplicate_rows += 1
             return
-        self.chunks[key] = record.line
+        indices.add(chunk.index)
         self.report.chunks += 1
         for extractor in CHUNK_EXTRACTORS:
             yield from extractor.extract(chunk, self.iris)
+        if self.texts is not None:
+            self.texts.append(chunk_job(chunk, paper))
 
     def finish(self) -> Iterator[Quad]:
         return stub_quads(self.cited - self.papers.keys(), self.iris)
@@ -153,9 +182,19 @@ def build(
     base_iri: str,
     rejects_path: Path | None = None,
     output_path: Path | None = None,
+    layout: str | None = None,
+    claims: bool = True,
+    workers: int = 1,
+    batch_size: int = 64,
+    nlp: str | None = None,
 ) -> BuildReport:
-    """Build a new version of ``store`` from ``inputs`` (the bundled sample when empty) and swap it in."""
-    inputs = [Path(p) for p in inputs] or [sample_path()]
+    """Build a new version of ``store`` from ``inputs`` (the bundled sample when empty) and swap it in.
+
+    ``layout`` (``ai-arxiv`` or ``arxiv-snapshot``) overrides the layout told by each input's first record.
+    ``claims`` runs the claims and entities pipeline (``nlp``: an installed trained spaCy pipeline to
+    use with our rules) over abstracts and chunks, in ``workers`` processes taking ``batch_size`` texts.
+    """
+    inputs = check_inputs(inputs)
     iris = IriScheme(base_iri)
     report = BuildReport(inputs=[str(p) for p in inputs])
     report.rejects_path = Path(rejects_path) if rejects_path else default_rejects_path(store)
@@ -176,6 +215,13 @@ def build(
             rejects_file.write(json.dumps(item.as_json(), ensure_ascii=False, default=str) + "\n")
 
         mapper = QuadMapper(iris, reject, report)
+        runner = None
+        if claims:
+            from kg.extract.claims_batches import ClaimsRunner
+
+            runner = ClaimsRunner(iris, workers=workers, batch_size=batch_size, nlp_name=nlp)
+            stack.callback(runner.close)
+            mapper.texts = []
         output: IO[bytes] | None = None
         if report.output_path:
             report.output_path.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +230,7 @@ def build(
             output = stack.enter_context(opener(tmp_output, "wb"))
 
         def rows() -> Iterator[SourceRecord]:
-            for row in progress(read_inputs(inputs), total=total, desc="build", unit="rows"):
+            for row in progress(read_inputs(inputs, layout=layout), total=total, desc="build", unit="rows"):
                 report.rows += 1
                 if isinstance(row, Rejected):
                     reject(row)
@@ -192,16 +238,28 @@ def build(
                     yield row
 
         def lines() -> Iterator[str]:
-            def all_quads() -> Iterator[Quad]:
+            def all_quads() -> Iterator[Quad | str]:
                 yield from mapper.start()
                 for record in rows():
                     yield from mapper.row(record)
+                    if runner is not None and mapper.texts:
+                        texts, mapper.texts = mapper.texts, []
+                        for job in texts:
+                            yield from runner.add(job)
                 yield from mapper.finish()
+                if runner is not None:
+                    yield from runner.finish()
+                    yield from mapper._shared_once(runner.shared_quads())
+                    report.claims, report.mentions = runner.claims, runner.mentions
 
             buffer: list[str] = []
             for quad in all_quads():
-                line = f"{quad[0]} {quad[1]} {quad[2]} {quad[3]} .\n"
-                report.quads += 1
+                if isinstance(quad, str):  # N-Quads text of a claims batch
+                    line = quad
+                    report.quads += quad.count("\n")
+                else:
+                    line = f"{quad[0]} {quad[1]} {quad[2]} {quad[3]} .\n"
+                    report.quads += 1
                 buffer.append(line)
                 if len(buffer) >= 4096:
                     if output is not None:
@@ -217,7 +275,7 @@ def build(
             writer.bulk_load_nquads(lines())
             writer.info.update(
                 rows=report.rows, papers=report.papers, chunks=report.chunks, quads=report.quads,
-                rejected=report.rejected,
+                rejected=report.rejected, claims=report.claims,
             )
         if output is not None:
             output.close()

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # build
     batch_size: int = Field(500, ge=1, description="Records handed to an extraction step at once.")
     workers: int = Field(1, ge=1, description="Worker processes for extraction.")
+    claims: bool = Field(True, description="Extract claims and research entities during the build.")
+    claims_batch_size: int = Field(64, ge=1, description="Texts handed to a claims worker at once.")
+    nlp: str | None = Field(None, description="Installed trained spaCy pipeline added to the claim rules.")
 
     # server
     host: str = "127.0.0.1"
@@ -28,6 +31,7 @@ class Settings(BaseSettings):
     update_token: SecretStr | None = Field(None, description="Bearer token that enables SPARQL Update and GSP writes.")
     query_timeout_s: float = Field(30.0, gt=0)
     max_result_rows: int = Field(100_000, ge=1, description="Cap on result rows for anonymous queries.")
+    query_workers: int = Field(2, ge=1, description="Worker processes that run queries (killed on timeout).")
     max_query_length: int = Field(100_000, ge=1, description="Cap on the length of a query, in characters.")
 
     # dataset description (VoID at /.well-known/void)

@@ -111,6 +111,7 @@ NIF = Namespace(
     "nif",
 )
 PRO = Namespace("http://purl.org/spar/pro/", ["RoleInTime", "withRole", "isHeldBy"], "pro")
+ITSRDF = Namespace("http://www.w3.org/2005/11/its/rdf#", ["taIdentRef", "taClassRef", "taConfidence"], "itsrdf")
 KG = Namespace(
     ONTOLOGY_IRI + "#",
     [
@@ -119,6 +120,16 @@ KG = Namespace(
         # properties
         "arxivId", "arxivComment", "pdf", "authorship", "author", "position", "primaryCategory", "chunkIndex",
         "categoryStatus", "Claim",
+        # submission history and identifiers of the arXiv metadata snapshot
+        "Version", "version", "versionLabel", "reportNumber",
+        # claims and research entities (issue 4)
+        "statedIn", "claimType", "negated", "hedged", "confidence", "mentions",
+        "Contribution", "Result", "Comparison", "Finding",
+        "subject", "relation", "object", "onDataset", "onMetric", "value",
+        "outperforms", "underperforms", "isComparableTo", "achieves", "improves", "doesNotImprove", "changes",
+        "introduces", "comparedTo",
+        "ResearchEntity", "Method", "Task", "Metric", "Dataset", "OtherScientificTerm", "EntityMention",
+        "pipeline", "pipelineVersion", "spacyVersion",
     ],
     "kg",
 )
@@ -136,7 +147,7 @@ VOID = Namespace(
 
 PREFIXES: dict[str, str] = {
     ns.prefix: ns.iri
-    for ns in (RDF, RDFS, XSD, OWL, DCTERMS, FOAF, FABIO, CITO, BIBO, SCHEMA, SKOS, PROV, NIF, PRO, KG, VOID)
+    for ns in (RDF, RDFS, XSD, OWL, DCTERMS, FOAF, FABIO, CITO, BIBO, SCHEMA, SKOS, PROV, NIF, PRO, ITSRDF, KG, VOID)
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -206,7 +217,13 @@ def normalize_name(name: str) -> str:
 _IRI_UNSAFE = "".join(chr(c) for c in range(0x21)) + '<>"{}|^`\\ '
 
 
+_IRI_UNSAFE_RE = re.compile("[" + re.escape(_IRI_UNSAFE + "%") + "]")
+
+
 def _encode(value: str) -> str:
+    """Percent-encode the characters an IRI may not hold (and ``%`` itself); the rest stays, Unicode included."""
+    if not _IRI_UNSAFE_RE.search(value):
+        return value
     return "".join(quote(c, safe="") if c in _IRI_UNSAFE or c == "%" else c for c in value)
 
 
@@ -240,6 +257,10 @@ class IriScheme:
     def chunk(self, arxiv_id: str, index: int) -> str:
         return self.paper(arxiv_id) + f"/chunk/{index}"
 
+    def version(self, arxiv_id: str, label: str) -> str:
+        """One submitted version of a paper: ``<paper/{id}/version/v2>``."""
+        return self.paper(arxiv_id) + f"/version/{_encode(label)}"
+
     def abstract_context(self, arxiv_id: str) -> str:
         return self.paper(arxiv_id) + "/abstract"
 
@@ -270,6 +291,14 @@ class IriScheme:
         """A resource of the dataset description at ``/.well-known/void``: ``#dataset``, partitions, linksets."""
         return self.document(".well-known/void") + "#" + _encode(fragment)
 
+    def mention(self, arxiv_id: str, key: str) -> str:
+        """An entity mention (a NIF span) in one of the paper's texts."""
+        return self.paper(arxiv_id) + f"/mention/{_encode(key)}"
+
+    def activity(self, name: str) -> str:
+        """A provenance activity, such as one version of the claims pipeline."""
+        return self._iri("activity", name)
+
     def shared_graph(self, name: str) -> str:
         """One of the graphs for facts that many papers share: ``people``, ``taxonomy``, ``stubs``, ..."""
         return self._iri("graph", name)
@@ -285,7 +314,9 @@ class IriScheme:
 PEOPLE_GRAPH = "people"
 TAXONOMY_GRAPH = "taxonomy"
 STUBS_GRAPH = "stubs"
-SHARED_GRAPHS = (PEOPLE_GRAPH, TAXONOMY_GRAPH, STUBS_GRAPH)
+CONCEPTS_GRAPH = "concepts"
+PROVENANCE_GRAPH = "provenance"
+SHARED_GRAPHS = (PEOPLE_GRAPH, TAXONOMY_GRAPH, STUBS_GRAPH, CONCEPTS_GRAPH, PROVENANCE_GRAPH)
 
 
 def arxiv_abs_page(arxiv_id: str) -> str:

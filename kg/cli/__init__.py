@@ -7,11 +7,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from kg.cli import build, export, query, stats, validate
+from kg.cli import build, delete, export, query, serve, stats, update, validate
 from kg.cli.common import CommandModule
 from kg.errors import KgError
 
-COMMANDS: tuple[CommandModule, ...] = (build, query, stats, validate, export)
+COMMANDS: tuple[CommandModule, ...] = (build, update, delete, query, stats, validate, export, serve)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -39,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KgError as err:
+        print(f"kg {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
         print(f"kg {args.command}: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

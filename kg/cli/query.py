@@ -54,18 +54,19 @@ def _cell(term: Any) -> str:
     return str(term)
 
 
-def print_table(solutions: ox.QuerySolutions, out: Any, *, max_width: int | None = None) -> int:
-    """Print solutions as an aligned text table; returns the number of rows."""
+def print_table(solutions: ox.QuerySolutions, out: Any, *, width: int | None = None) -> int:
+    """Print solutions as an aligned text table, cells cut to fit ``width``; returns the number of rows."""
     names = [v.value for v in solutions.variables]
-    rows = [[_cell(s[name]) for name in names] for s in solutions]
-    max_width = max_width or max(20, shutil.get_terminal_size((120, 20)).columns // max(1, len(names)) - 3)
-    rows = [[c if len(c) <= max_width else c[: max_width - 1] + "…" for c in row] for row in rows]
+    rows = [[_cell(s[name]).replace("\n", " ") for name in names] for s in solutions]
     widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
-    line = "+".join("-" * (w + 2) for w in widths)
+    if width and names and sum(widths) + 3 * len(widths) > width:
+        cap = max(12, width // len(names) - 3)
+        widths = [min(w, cap) for w in widths]
+        rows = [[c if len(c) <= w else c[: w - 1] + "…" for c, w in zip(row, widths, strict=True)] for row in rows]
     out.write(" | ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip() + "\n")
-    out.write(line + "\n")
+    out.write("-+-".join("-" * w for w in widths) + "\n")
     for row in rows:
-        out.write(" | ".join(c.replace("\n", " ").ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+        out.write(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
     out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
     return len(rows)
 
@@ -90,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
         if args.format in RESULT_FORMATS:
             result.serialize(out, RESULT_FORMATS[args.format])
         else:
-            print_table(result, sys.stdout)
+            width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+            print_table(result, sys.stdout, width=width)
     else:
         result.serialize(out, GRAPH_FORMATS.get(args.format, ox.RdfFormat.TURTLE))
     out.flush()

@@ -56,8 +56,8 @@ def test_every_kg_term_of_the_vocab_module_is_declared(ontology: rdflib.Graph) -
 
 def test_claims_and_entity_terms_are_declared(ontology: rdflib.Graph) -> None:
     expected = {
-        "Claim", "statedIn", "claimType", "negated", "hedged", "confidence", "mentions", "claimSubject",
-        "relation", "claimObject", "dataset", "metric", "value", "Task", "Method", "Metric", "Dataset",
+        "Claim", "statedIn", "claimType", "negated", "hedged", "confidence", "mentions", "subject",
+        "relation", "object", "onDataset", "onMetric", "value", "Task", "Method", "Metric", "Dataset",
         "OtherScientificTerm",
     }
     assert {KG_NS + name for name in expected} <= declared_terms(ontology)

@@ -1,0 +1,446 @@
+"""Our spaCy components and registered functions; registration happens on import, in this one place.
+
+Factories carry a ``kg_`` prefix; registered functions have versioned names (``kg.patterns.v1``).
+Every component reads its rules from the JSON Lines files in ``kg/extract/patterns/``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import srsly
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans, registry
+
+from kg.extract.nlp.sentences import ScientificSentencizer
+
+PATTERNS_PACKAGE = "kg.extract.patterns"
+ENTITY_TYPES = ("Method", "Task", "Metric", "Dataset", "OtherScientificTerm")
+
+
+@registry.misc("kg.patterns.v1")
+def read_patterns(name: str) -> list[dict[str, Any]]:
+    """The records of ``kg/extract/patterns/{name}.jsonl``."""
+    path = resources.files(PATTERNS_PACKAGE).joinpath(f"{name}.jsonl")
+    return list(srsly.read_jsonl(str(path)))
+
+
+@registry.misc("kg.pattern_values.v1")
+def read_pattern_values(name: str, key: str) -> list[str]:
+    """One field of every record of a pattern file (for plain word lists)."""
+    return [str(record[key]) for record in read_patterns(name)]
+
+
+@lru_cache(maxsize=1)
+def _inverse_lemma_table() -> dict[str, frozenset[str]]:
+    """Every surface form of each lemma in spacy-lookups-data's English ``lemma_lookup`` table."""
+    path = resources.files("spacy_lookups_data").joinpath("data", "en_lemma_lookup.json.gz")
+    inverse: dict[str, set[str]] = {}
+    for form, lemma in srsly.read_gzip_json(str(path)).items():
+        inverse.setdefault(lemma.lower(), set()).add(form.lower())
+    return {lemma: frozenset(forms) for lemma, forms in inverse.items()}
+
+
+def lemma_forms(lemmas: Iterable[str]) -> list[str]:
+    """The lower-case forms whose lemma is one of ``lemmas``, by the lookup table plus regular inflection.
+
+    >>> {"outperformed", "outperforms", "found", "showed"} <= set(lemma_forms(["outperform", "find", "show"]))
+    True
+
+    Claim patterns are written with lemmas (``outperform``); see :func:`compile_lemmas` for how they match.
+    """
+    table = _inverse_lemma_table()
+    forms: set[str] = set()
+    for lemma in lemmas:
+        lemma = lemma.lower()
+        forms.add(lemma)
+        forms.update(table.get(lemma, ()))
+        stem = lemma[:-1] if lemma.endswith("e") else lemma
+        forms.update({lemma + "s", lemma + "es", stem + "ed", stem + "ing", lemma + "d"})
+        if lemma.endswith("y"):
+            forms.update({lemma[:-1] + "ies", lemma[:-1] + "ied"})
+    return sorted(forms)
+
+
+def compile_lemmas(pattern: list[dict[str, Any]], vocab: Any) -> list[dict[str, Any]]:
+    """A token pattern with each ``LEMMA`` constraint turned into a ``NORM`` one.
+
+    The surface forms of each lemma (from the lookup table) get the lemma as their lexeme norm, once,
+    in the vocabulary: matching then costs nothing per token, where a lemmatizer pass would.
+    """
+    compiled = []
+    for spec in pattern:
+        spec = dict(spec)
+        lemma = spec.pop("LEMMA", None)
+        if lemma is not None:
+            lemmas = lemma["IN"] if isinstance(lemma, dict) else [lemma]
+            for value in lemmas:
+                for form in lemma_forms([value]):
+                    for variant in {form, form.capitalize(), form.upper()}:
+                        vocab[variant].norm_ = value
+            spec["NORM"] = {"IN": list(lemmas)} if isinstance(lemma, dict) else lemma
+        compiled.append(spec)
+    return compiled
+
+
+def expand_first_token(pattern: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """One pattern per value of a first-token ``IN`` set.
+
+    The Matcher tests a pattern's first token on every token of the text; an exact value is a
+    C-level comparison where a set is a Python call, which made the matcher most of the pipeline's time.
+    """
+    first = pattern[0]
+    if len(first) != 1:
+        return [pattern]
+    (attr, value), = first.items()
+    if attr not in ("LOWER", "NORM") or not isinstance(value, dict) or set(value) != {"IN"}:
+        return [pattern]
+    return [[{attr: v}, *pattern[1:]] for v in value["IN"]]
+
+
+Doc.set_extension("kg_names", default=None, force=True)
+Span.set_extension("kg_claim", default=None, force=True)
+
+
+@Language.factory("kg_sentencizer", assigns=["token.is_sent_start"], default_config={
+    "abbreviations": {"@misc": "kg.pattern_values.v1", "name": "abbreviations", "key": "abbr"},
+})
+def make_sentencizer(nlp: Language, name: str, abbreviations: list[str]) -> ScientificSentencizer:
+    return ScientificSentencizer(abbreviations)
+
+
+# ---------------------------------------------------------------------------------------------
+# Debris: table rows, figure residue, headings, captions, references
+# ---------------------------------------------------------------------------------------------
+
+_CAPTION = re.compile(r"^(?:Figure|Fig\.|Table|Tab\.|Algorithm|Listing)\s+[A-Z]?\d+[a-z]?\s*[:.]")
+_REFERENCE = re.compile(r"(?:\b[A-Z][a-z'’-]+, (?:[A-Z]\.\s?)+,?){2,}|\(\d{4}[a-z]?\)\.|doi\.org|\barXiv:\d")
+_DASH_RUN = re.compile(r"-{4,}|_{4,}|\.{5,}")
+
+
+class DebrisFilter:
+    """Marks sentences that can never hold a claim: ``doc.spans["kg_debris"]``.
+
+    A sentence is debris when too few of its tokens are words (table rows, plots read by OCR),
+    when it has fewer than ``min_words`` words, when it is a heading (``# ...``), a caption title
+    (``Figure 3: ...``), a reference entry, or carries runs of dashes (``------FAILED------``).
+    """
+
+    def __init__(self, min_words: int, min_word_ratio: float) -> None:
+        self.min_words = min_words
+        self.min_word_ratio = min_word_ratio
+
+    def is_debris(self, sent: Span) -> bool:
+        text = sent.text
+        if text.startswith("#") or _CAPTION.match(text) or _DASH_RUN.search(text) or _REFERENCE.search(text):
+            return True
+        words = sum(1 for t in sent if t.is_alpha and (len(t) > 1 or t.lower_ in {"a", "i"}))
+        if words < self.min_words:
+            return True
+        return words / max(1, sum(1 for t in sent if not t.is_punct)) < self.min_word_ratio
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.spans["kg_debris"] = [s for s in doc.sents if self.is_debris(s)]
+        return doc
+
+
+@Language.factory("kg_debris", requires=["token.is_sent_start"], assigns=["doc.spans"],
+                  default_config={"min_words": 4, "min_word_ratio": 0.6})
+def make_debris(nlp: Language, name: str, min_words: int, min_word_ratio: float) -> DebrisFilter:
+    return DebrisFilter(min_words, min_word_ratio)
+
+
+# ---------------------------------------------------------------------------------------------
+# Research entities
+# ---------------------------------------------------------------------------------------------
+
+_ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*s?)\)")
+_SIZE = re.compile(r"[- ]?\d+(?:\.\d+)?[bBmM]\b")
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+def concept_key(name: str) -> str:
+    """The normalised name of a concept: sizes dropped, case and separators folded.
+
+    >>> concept_key("Llama 2-Chat 70B"), concept_key("llama-2-70b-chat"), concept_key("Two- shot CoT")
+    ('llama-2-chat', 'llama-2-chat', 'two-shot-cot')
+    """
+    stripped = _SIZE.sub("", name) or name
+    return re.sub(r"[^\w.@/]+|_", "-", stripped.casefold()).strip("-") or re.sub(r"\W+", "-", name.casefold())
+
+
+_LINK_WORDS = frozenset({"of", "from", "for", "and", "the", "in", "on", "to", "with", "a"})
+
+
+def long_form_start(words: list[str], abbr: str) -> int | None:
+    """Where the long form of ``abbr`` starts among the ``words`` just before it, if their initials fit.
+
+    >>> long_form_start(["we", "propose", "Ghost", "Attention"], "GAtt")
+    2
+    >>> long_form_start(["Reinforcement", "Learning", "from", "Human", "Feedback"], "RLHF")
+    0
+    >>> long_form_start(["the", "new", "thing"], "GAtt") is None
+    True
+    """
+    letters = [c.lower() for c in abbr.rstrip("s") if c.isupper()] or [abbr[0].lower()]
+    i = len(words) - 1
+    k = len(letters) - 1
+    skipped = 0
+    while i >= 0 and k >= 0:
+        word = words[i]
+        if word[0].lower() == letters[k] and (word[0].isupper() or k == 0 or len(letters) <= 2):
+            k -= 1
+        elif word.lower() in _LINK_WORDS and k < len(letters) - 1:
+            skipped += 1
+        else:
+            return None
+        i -= 1
+    return i + 1 if k < 0 and skipped <= 2 else None
+
+
+@dataclass
+class EntityRules:
+    """The rules of :class:`EntityRuler`, built once from the pattern files."""
+
+    gazetteer: list[dict[str, Any]]
+    model_names: list[dict[str, Any]]
+    canonical: dict[str, tuple[str, str]] = field(default_factory=dict)  # pattern id -> (label, canonical)
+
+
+class EntityRuler:
+    """Research entity mentions in ``doc.spans["kg_entities"]``: label = SciERC type, ``kb_id_`` = concept key.
+
+    Four sources, longest match wins: the gazetteer (case-sensitive for names with capitals,
+    case-insensitive otherwise), model-name-with-version patterns, abbreviations defined in the
+    text (``Ghost Attention (GAtt)``: both get the long form's concept), and names the caller
+    passes in ``doc._.kg_names`` (the paper's title and abstract names).
+    """
+
+    def __init__(self, nlp: Language, gazetteer: list[dict[str, Any]], model_names: list[dict[str, Any]]) -> None:
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.folded = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.info: dict[str, tuple[str, str]] = {}
+        exact: dict[str, list[str]] = {}
+        folded: dict[str, list[str]] = {}
+        for record in gazetteer:
+            pattern, canonical, label = record["pattern"], record.get("id") or record["pattern"], record["label"]
+            if label not in ENTITY_TYPES:
+                raise ValueError(f"entity pattern {pattern!r}: label {label!r} is not one of {ENTITY_TYPES}")
+            self.info[canonical] = (label, canonical)
+            target = exact if any(c.isupper() for c in pattern) else folded
+            target.setdefault(canonical, []).append(pattern)
+        for matcher, table in ((self.exact, exact), (self.folded, folded)):
+            for canonical, patterns in table.items():
+                matcher.add(canonical, list(nlp.tokenizer.pipe(patterns)))
+        self.by_name = {r["pattern"]: r.get("id") or r["pattern"] for r in gazetteer}
+        self.by_folded = {r["pattern"].casefold(): r.get("id") or r["pattern"] for r in gazetteer}
+        self.regexes = [(re.compile(r["regex"]), r["label"]) for r in model_names]
+
+    def _known(self, text: str) -> tuple[str, str] | None:
+        canonical = self.by_name.get(text) or self.by_folded.get(text.casefold())
+        return self.info[canonical] if canonical else None
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans: list[Span] = []
+        for matcher in (self.exact, self.folded):
+            for match_id, start, end in matcher(doc):
+                canonical = doc.vocab.strings[match_id]
+                label, _ = self.info[canonical]
+                spans.append(Span(doc, start, end, label=label, kb_id=concept_key(canonical)))
+        text = doc.text
+        for regex, label in self.regexes:
+            for m in regex.finditer(text):
+                span = doc.char_span(m.start(), m.end(), alignment_mode="contract")
+                if span is None or not len(span):
+                    continue
+                known = self._known(_SIZE.sub("", span.text).strip(" -"))
+                spans.append(Span(doc, span.start, span.end, label=known[0] if known else label,
+                                  kb_id=concept_key(known[1] if known else span.text)))
+        for m in _ABBREVIATION.finditer(text):
+            abbr = m.group(1)
+            before = text[max(0, m.start() - 120):m.start()]
+            words = [(w.group(0), w.start()) for w in _WORD.finditer(before)]
+            first = long_form_start([w for w, _ in words][-8:], abbr)
+            if first is None:
+                continue
+            offset = max(0, m.start() - 120) + words[len(words) - min(8, len(words)) + first][1]
+            long_form = text[offset:m.start()].rstrip()
+            known = self._known(long_form) or self._known(abbr)
+            label, canonical = known if known else ("OtherScientificTerm", long_form)
+            for b, e in ((offset, offset + len(long_form)), (m.start(1), m.end(1))):
+                span = doc.char_span(b, e, alignment_mode="contract")
+                if span is not None and len(span):
+                    spans.append(Span(doc, span.start, span.end, label=label, kb_id=concept_key(canonical)))
+        for name, label, canonical in doc._.kg_names or ():
+            for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
+                span = doc.char_span(m.start(), m.end(), alignment_mode="contract")
+                if span is not None and len(span):
+                    spans.append(Span(doc, span.start, span.end, label=label, kb_id=concept_key(canonical)))
+        doc.spans["kg_entities"] = filter_spans(spans)
+        labels = doc.user_data.setdefault("kg_concept_labels", {})
+        for span in spans:
+            labels.setdefault(span.kb_id_, self._display(span))
+        return doc
+
+    def _display(self, span: Span) -> str:
+        known = self._known(span.text) or self._known(_SIZE.sub("", span.text).strip(" -"))
+        return known[1] if known else " ".join(span.text.split())
+
+
+@Language.factory("kg_entities", assigns=["doc.spans"], default_config={
+    "gazetteer": {"@misc": "kg.patterns.v1", "name": "entities"},
+    "model_names": {"@misc": "kg.patterns.v1", "name": "model_names"},
+})
+def make_entities(nlp: Language, name: str, gazetteer: list[dict[str, Any]],
+                  model_names: list[dict[str, Any]]) -> EntityRuler:
+    return EntityRuler(nlp, gazetteer, model_names)
+
+
+# ---------------------------------------------------------------------------------------------
+# Claims
+# ---------------------------------------------------------------------------------------------
+
+CLAIM_TYPES = ("contribution", "result", "comparison", "finding")
+_CUE_TYPE = {"CONTRIBUTION": "contribution", "CONTRIBUTION_WEAK": "contribution", "RESULT": "result",
+             "COMPARISON": "comparison", "FINDING": "finding", "FINDING_WEAK": "finding"}
+_PRIORITY = {"comparison": 4, "result": 3, "contribution": 2, "finding": 1}
+_CITATION = re.compile(r"\bet al\b|\(\s*[A-Z][A-Za-z-]+(?: and [A-Z][A-Za-z-]+)?,? \d{4}[a-z]?[;)]")
+_TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "results", "training", "performance",
+                          "responses", "data", "annotators", "evaluation", "prompts", "llms"})
+_FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
+
+
+def _in_parentheses(sent: Span, token_index: int) -> bool:
+    """Whether a token sits inside brackets (asides and examples: "(e.g., John achieved a top score)")."""
+    depth = 0
+    for token in sent.doc[sent.start:token_index]:
+        if token.text in ("(", "["):
+            depth += 1
+        elif token.text in (")", "]") and depth:
+            depth -= 1
+    return depth > 0
+
+
+@dataclass(frozen=True)
+class ClaimCue:
+    """One claim decision for a sentence: its type, polarity, hedging, the cue tokens and a confidence."""
+
+    claim_type: str
+    negated: bool
+    hedged: bool
+    confidence: float
+    cue_start: int
+    cue_end: int
+    cue_id: str
+    relation: str | None = None
+
+
+class ClaimMatcher:
+    """Claim sentences in ``doc.spans["kg_claims"]`` (label = claim type, ``span._.kg_claim`` = :class:`ClaimCue`).
+
+    A sentence is a claim when it holds a claim cue from the lexicon and no veto: it is not debris,
+    holds no future-work, roadmap or set-up cue, and is not background (a citation with no first
+    person). Weak contribution cues (``we present``) count only in abstracts (``doc.user_data["kg_abstract"]``).
+    """
+
+    def __init__(self, nlp: Language, cues: list[dict[str, Any]]) -> None:
+        self.matcher = Matcher(nlp.vocab)
+        self.relations: dict[str, str] = {}
+        self.words: dict[str, frozenset[str]] = {"HEDGE": frozenset(), "NEGATION": frozenset()}
+        for record in cues:
+            if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
+                self.words[record["label"]] = self.words[record["label"]] | {w.lower() for w in record["words"]}
+                continue
+            patterns = expand_first_token(compile_lemmas(record["pattern"], nlp.vocab))
+            self.matcher.add(f"{record['label']}|{record['id']}", patterns)
+            if record.get("relation"):
+                self.relations[record["id"]] = record["relation"]
+
+    def decide(self, sent: Span, matches: list[tuple[str, str, int, int]], abstract: bool) -> ClaimCue | None:
+        """The claim decision for one sentence from its cue matches (pure)."""
+        if sent.text.rstrip().endswith("?"):
+            return None  # a question asserts nothing
+        matches = [m for m in matches if not _in_parentheses(sent, m[2])]
+        labels = {label for label, *_ in matches}
+        if "NONCLAIM" in labels:
+            strong = [m for m in matches if m[0] in {"COMPARISON", "RESULT"}]
+            if not strong:
+                return None
+        first_person = bool(_FIRST_PERSON.search(sent.text))
+        if not first_person and any(m[0] == "FINDING_WEAK" for m in matches):
+            entities = sent.doc.spans.get("kg_entities", ())
+            has_entity = any(sent.start <= e.start and e.end <= sent.end for e in entities)
+            has_topic = any(t.lower_ in _TOPIC_WORDS for t in sent)
+        else:
+            has_entity = has_topic = True
+        typed = [
+            m for m in matches if m[0] in _CUE_TYPE
+            and (m[0] != "CONTRIBUTION_WEAK" or abstract)
+            and (m[0] != "FINDING_WEAK" or first_person or has_entity or has_topic)
+        ]
+        if not typed:
+            return None
+        label, cue_id, start, end = max(typed, key=lambda m: (_PRIORITY[_CUE_TYPE[m[0]]], -m[2]))
+        citation = _CITATION.search(sent.text)
+        if citation and not first_person and citation.start() < sent.doc[start].idx - sent.start_char:
+            return None  # background: the cited work is what asserts it
+        claim_type = _CUE_TYPE[label]
+        lowers = {t.lower_ for t in sent}
+        hedged = bool(lowers & self.words["HEDGE"])
+        negated = bool(lowers & self.words["NEGATION"]) and claim_type in {"finding", "result", "comparison"}
+        confidence = {"comparison": 0.85, "result": 0.8, "contribution": 0.8, "finding": 0.7}[claim_type]
+        confidence += 0.05 * min(2, len({m[1] for m in typed}) - 1)
+        confidence += 0.05 if abstract else 0.0
+        confidence -= 0.15 if hedged else 0.0
+        return ClaimCue(claim_type, negated, hedged, round(min(confidence, 0.95), 2), start, end, cue_id,
+                        self.relations.get(cue_id))
+
+    def __call__(self, doc: Doc) -> Doc:
+        abstract = bool(doc.user_data.get("kg_abstract"))
+        debris = {(s.start, s.end) for s in doc.spans["kg_debris"]} if "kg_debris" in doc.spans else set()
+        by_sentence: dict[int, list[tuple[str, str, int, int]]] = {}
+        sent_of: dict[int, Span] = {}
+        for sent in doc.sents:
+            if (sent.start, sent.end) in debris:
+                continue
+            sent_of[sent.start] = sent
+        starts = sorted(sent_of)
+        for match_id, start, end in self.matcher(doc):
+            i = bisect.bisect_right(starts, start) - 1
+            if i < 0:
+                continue
+            sent = sent_of[starts[i]]
+            if end > sent.end:
+                continue
+            label, cue_id = doc.vocab.strings[match_id].split("|", 1)
+            by_sentence.setdefault(sent.start, []).append((label, cue_id, start, end))
+        claims = []
+        for key, matches in sorted(by_sentence.items()):
+            sent = sent_of[key]
+            cue = self.decide(sent, matches, abstract)
+            if cue is None:
+                continue
+            span = Span(doc, sent.start, sent.end, label=cue.claim_type)
+            span._.kg_claim = cue
+            claims.append(span)
+        doc.spans["kg_claims"] = claims
+        return doc
+
+
+@Language.factory("kg_claims", requires=["token.is_sent_start"], assigns=["doc.spans"],
+                  default_config={"cues": {"@misc": "kg.patterns.v1", "name": "claim_cues"}})
+def make_claims(nlp: Language, name: str, cues: list[dict[str, Any]]) -> ClaimMatcher:
+    return ClaimMatcher(nlp, cues)
+
+
+def pattern_names() -> Iterable[str]:
+    """The pattern files the pipeline reads."""
+    return ("abbreviations", "claim_cues", "entities", "model_names")
