@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import gzip
 import io
+import itertools
 import json
 import os
 import shutil
@@ -157,9 +158,12 @@ class KgStore:
                 None if graph is None else _graph_term(graph),
             )
 
-    def nquads(self) -> Iterator[str]:
-        """Every quad as an N-Quads line, in the store's order."""
+    def nquads(self, *, exclude_graphs: Iterable[str] = ()) -> Iterator[str]:
+        """Every quad as an N-Quads line, in the store's order, skipping the named graphs listed."""
+        skip = frozenset(exclude_graphs)
         for quad in self._store:
+            if skip and isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in skip:
+                continue
             yield f"{quad} .\n"
 
     # Graph Store Protocol: whole graphs read, replaced, merged and dropped. ``None`` is the default graph.
@@ -318,6 +322,21 @@ class StoreDirectory:
         except (OSError, RuntimeError) as err:
             raise _map_error(err, version, "open the store") from err
         return KgStore(store, version, read_only=read_only)
+
+    def replace_graphs(self, graphs: dict[str, Iterable[str]], *, info: dict[str, Any] | None = None) -> None:
+        """A new version: the current one's quads with each named graph in ``graphs`` replaced.
+
+        ``graphs`` maps a graph IRI to the N-Quads lines of its new content (quads in that graph).
+        The current version stays served until the new one is complete.
+        """
+        current = self.open(read_only=True)
+        try:
+            with self.new_version(info=info) as writer:
+                writer.bulk_load_nquads(
+                    itertools.chain(current.nquads(exclude_graphs=graphs), *graphs.values())
+                )
+        finally:
+            current.close()
 
     def open_or_create(self) -> KgStore:
         """Open the current version for writing, creating an empty one if the store has none."""

@@ -299,6 +299,18 @@ class IriScheme:
         """A provenance activity, such as one version of the claims pipeline."""
         return self._iri("activity", name)
 
+    def link_graph(self, target: str) -> str:
+        """The named graph of ``owl:sameAs`` links to an external graph (``wikidata``, ``dblp``)."""
+        return self._iri("graph", "links", target)
+
+    def link_activity(self, target: str, stamp: str) -> str:
+        """The PROV activity of one ``kg link`` run."""
+        return self._iri("activity", "link", target, stamp)
+
+    def agent(self) -> str:
+        """The software agent that writes derived graphs."""
+        return self._iri("agent", "arxiv-kg")
+
     def shared_graph(self, name: str) -> str:
         """One of the graphs for facts that many papers share: ``people``, ``taxonomy``, ``stubs``, ..."""
         return self._iri("graph", name)
@@ -321,6 +333,11 @@ SHARED_GRAPHS = (PEOPLE_GRAPH, TAXONOMY_GRAPH, STUBS_GRAPH, CONCEPTS_GRAPH, PROV
 
 def arxiv_abs_page(arxiv_id: str) -> str:
     return f"https://arxiv.org/abs/{arxiv_id}"
+
+
+def arxiv_doi_iri(arxiv_id: str) -> str:
+    """The DOI of a paper as an IRI, with arXiv's casing (``https://doi.org/10.48550/arXiv.2307.09288``)."""
+    return "https://doi.org/" + arxiv_doi(arxiv_id)
 
 
 def arxiv_pdf(arxiv_id: str) -> str:

@@ -9,7 +9,21 @@ from datetime import UTC, datetime
 from kg.extract.base import Extractor
 from kg.rdf import Quad, iri, literal
 from kg.sources.records import Paper
-from kg.vocab import BIBO, DCTERMS, FABIO, FOAF, KG, RDF, SCHEMA, XSD, IriScheme, arxiv_abs_page, arxiv_doi
+from kg.vocab import (
+    BIBO,
+    DCTERMS,
+    FABIO,
+    FOAF,
+    KG,
+    OWL,
+    RDF,
+    SCHEMA,
+    XSD,
+    IriScheme,
+    arxiv_abs_page,
+    arxiv_doi,
+    arxiv_doi_iri,
+)
 
 _TYPE = iri(RDF.type)
 _PREPRINT = iri(FABIO.Preprint)
@@ -48,6 +62,10 @@ def paper_quads(paper: Paper, iris: IriScheme) -> Iterator[Quad]:
         yield Quad(v, iri(KG.versionLabel), literal(version.label), g)
         yield Quad(v, iri(DCTERMS.created), literal(_xsd_datetime(version.created), datatype=XSD.dateTime), g)
 
+    # identity links that federated queries and other graphs join on
+    yield Quad(s, iri(OWL.sameAs), iri(arxiv_abs_page(paper.arxiv_id)), g)
+    yield Quad(s, iri(OWL.sameAs), iri(arxiv_doi_iri(paper.arxiv_id)), g)
+
 
 def _xsd_datetime(when: datetime) -> str:
     """``2007-04-02T19:18:42Z`` (the readers give UTC date-times)."""
@@ -63,7 +81,7 @@ EXTRACTOR = Extractor(
     emits=frozenset({
         RDF.type, KG.arxivId, BIBO.doi, DCTERMS.title, DCTERMS.abstract, DCTERMS.issued, DCTERMS.modified,
         KG.arxivComment, DCTERMS.bibliographicCitation, KG.pdf, FOAF.page, DCTERMS.license, KG.reportNumber,
-        KG.version, KG.versionLabel, DCTERMS.created,
+        KG.version, KG.versionLabel, DCTERMS.created, OWL.sameAs,
     }),
     extract=paper_quads,
 )
