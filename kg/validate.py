@@ -327,7 +327,9 @@ def _batches(store: KgStore, base_iri: str) -> Iterator[list[ox.Quad]]:
     """The store in batches: paper graphs with their shared context, then the shared graphs by subject."""
     iris = IriScheme(base_iri)
     graphs = set(store.named_graphs())
-    shared = sorted(g for g in (iris.shared_graph(name) for name in SHARED_GRAPHS) if g in graphs)
+    # shared graphs by IRI under the base, or by name (a store built under another base IRI)
+    named = {iris.shared_graph(name) for name in SHARED_GRAPHS}
+    shared = sorted(g for g in graphs if g in named or g.rstrip("/").rsplit("/", 1)[-1] in SHARED_GRAPHS)
     papers = sorted(graphs - set(shared))
     for start in range(0, len(papers), BATCH_GRAPHS):
         quads = [q for g in papers[start:start + BATCH_GRAPHS] for q in store.quads(graph=g)]

@@ -260,3 +260,13 @@ def test_kg_validate_exits_zero_on_the_sample(sample_store_dir: Path, capsys: py
 def test_kg_build_validate_checks_the_new_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["build", "--store", str(tmp_path / "s"), "--no-claims", "--validate"]) == 0
     assert "conforms:" in capsys.readouterr().out
+
+
+def test_store_built_under_another_base_iri_conforms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.build import build
+    from kg.store import StoreDirectory
+
+    build([], tmp_path / "s", base_iri="https://example.org/kg/", claims=False)
+    monkeypatch.setattr(validate, "BATCH_GRAPHS", 1)  # each paper alone: needs the shared graphs beside it
+    report = validate_store(StoreDirectory(tmp_path / "s").open())  # default base: shared graphs found by name
+    assert report.conforms, report.text()
