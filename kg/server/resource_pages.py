@@ -119,14 +119,16 @@ class Description:
         return {"href": self.href(iri), "text": text or self.labels.get(iri) or prefixed(iri), "iri": iri,
                 "external": not iri.startswith(self.base)}
 
-    def term(self, node: Any) -> dict[str, Any]:
+    def term(self, node: Any, depth: int = 0) -> dict[str, Any]:
         if isinstance(node, ox.NamedNode):
             return {"kind": "iri", **self.link(node.value)}
         if isinstance(node, ox.Literal):
             datatype = node.datatype.value
             shown = None if node.language or datatype.endswith("#string") else prefixed(datatype)
             return {"kind": "literal", "text": node.value, "lang": node.language, "datatype": shown}
-        return {"kind": "blank", "text": f"_:{node.value}"}
+        # A blank node: its own description, nested (the CBD holds it).
+        rows = self.table(node.value, depth + 1) if depth < 4 else []
+        return {"kind": "blank", "text": f"_:{node.value}", "lang": None, "datatype": None, "rows": rows}
 
     def title(self) -> str:
         for predicate in (*LABEL_PREDICATES, NIF.anchorOf):
@@ -135,11 +137,11 @@ class Description:
                 return value
         return self.iri
 
-    def table(self, node: str | None = None) -> list[dict[str, Any]]:
+    def table(self, node: str | None = None, depth: int = 0) -> list[dict[str, Any]]:
         """Rows ``predicate -> values`` of a node of the description, for the generic table."""
         props = self.props if node is None else self.nodes.get(node, {})
         return [
-            {"predicate": self.link(p, prefixed(p)), "values": [self.term(v) for v in values]}
+            {"predicate": self.link(p, prefixed(p)), "values": [self.term(v, depth) for v in values]}
             for p, values in sorted(props.items(), key=lambda item: (item[0] != RDF.type, prefixed(item[0])))
         ]
 
