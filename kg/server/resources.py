@@ -26,6 +26,8 @@ from kg.ontology import jsonld_context
 from kg.server import lookup, negotiation
 from kg.server import resource_pages as html
 from kg.server.state import ServerState, get_state
+from kg.server.streaming import ResultResponse
+from kg.server.workers import QueryFailed, Task
 from kg.vocab import DCTERMS, FOAF, PREFIXES, RDFS, SKOS, IriScheme, parse_arxiv_id
 
 router = APIRouter(tags=["linked data"])
@@ -42,6 +44,7 @@ FORMAT_NAMES = {
 OX_FORMATS = {TURTLE: ox.RdfFormat.TURTLE, N_TRIPLES: ox.RdfFormat.N_TRIPLES, RDF_XML: ox.RdfFormat.RDF_XML}
 CONTENT_TYPES = {TURTLE: "text/turtle; charset=utf-8", N_TRIPLES: "application/n-triples; charset=utf-8",
                  JSON_LD: "application/ld+json", RDF_XML: "application/rdf+xml", HTML: "text/html; charset=utf-8"}
+JSONLD_COMPACT_LIMIT = 20_000  # triples compacted with the published context; beyond, Oxigraph's JSON-LD
 LABELS = (DCTERMS.title, FOAF.name, SKOS.prefLabel, RDFS.label)
 
 
@@ -135,7 +138,7 @@ async def describe(state: ServerState, iri: str) -> list[ox.Triple]:
 
 def serialize(triples: list[ox.Triple], media: str) -> bytes:
     """The triples in ``media``; JSON-LD compacted with the published context (short keys)."""
-    if media == JSON_LD:
+    if media == JSON_LD and len(triples) <= JSONLD_COMPACT_LIMIT:
         import rdflib
 
         graph = rdflib.Graph(bind_namespaces="none")
@@ -143,8 +146,20 @@ def serialize(triples: list[ox.Triple], media: str) -> bytes:
         graph.parse(data=data.decode("utf-8"), format="nt")
         text = graph.serialize(format="json-ld", context=jsonld_context()["@context"], auto_compact=True)
         return text.encode("utf-8")
+    # Beyond the limit (a big shared graph), rdflib's compaction is too slow: Oxigraph's JSON-LD, prefixed.
     prefixes = PREFIXES if media != N_TRIPLES else None
-    return ox.serialize(triples, format=OX_FORMATS[media], prefixes=prefixes)
+    return ox.serialize(triples, format=OX_FORMATS.get(media, ox.RdfFormat.JSON_LD), prefixes=prefixes)
+
+
+async def _stream_graph(state: ServerState, graph: str, media: str, headers: dict[str, str]) -> Response:
+    task = Task(kind="graph", generation=state.generation(), graph=graph, format=media)
+    try:
+        _, body = await state.pool.submit(task, state.settings.query_timeout_s)
+    except QueryFailed as err:
+        raise HTTPException(err.status, err.message) from None
+    if isinstance(body, bytes):
+        return Response(body, media_type=CONTENT_TYPES[media], headers=headers)
+    return ResultResponse(body, media_type=CONTENT_TYPES[media], headers=headers)
 
 
 # --- the route -----------------------------------------------------------------------------------
@@ -187,6 +202,8 @@ async def resource(path: str, request: Request, state: Annotated[ServerState, De
         page = await html.render(state, iris, iri, triples, graph=graph, request=request)
         return HTMLResponse(page, headers=headers)
     if graph is not None:
+        if media != JSON_LD:  # streamed by a query worker, whatever the size of the graph
+            return await _stream_graph(state, graph, media, headers)
         triples = await lookup.graph_triples(state, graph)
     body = await run_in_threadpool(serialize, triples, media)
     return Response(body, media_type=CONTENT_TYPES[media], headers=headers)
