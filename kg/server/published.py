@@ -25,7 +25,7 @@ router = APIRouter(tags=["published documents"])
 
 ONTOLOGY_TYPES = (TURTLE, HTML, JSON_LD, N_TRIPLES, RDF_XML)
 VOID_TYPES = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
-DUMP_BATCH = 20_000  # quads serialized and compressed at a time
+DUMP_BATCH = 5_000  # quads serialized and compressed at a time
 DUMP_LEVEL = 6
 
 

@@ -346,9 +346,9 @@ async def _concept(state: ServerState, desc: Description) -> dict[str, Any]:
 
 
 async def _resource(state: ServerState, desc: Description) -> dict[str, Any]:
-    labels = " ".join(f"<{p}>" for p in LABEL_PREDICATES)
+    labels = ", ".join(f"<{p}>" for p in LABEL_PREDICATES)
     inbound_q = f"""SELECT ?s ?p (SAMPLE(?l) AS ?label) WHERE {{
-  ?s ?p <{desc.iri}> OPTIONAL {{ VALUES ?lp {{ {labels} }} ?s ?lp ?l }}
+  ?s ?p <{desc.iri}> OPTIONAL {{ ?s ?lp ?l FILTER(?lp IN ({labels})) }}
 }} GROUP BY ?s ?p ORDER BY ?p ?s LIMIT 200"""
     queries = [lookup.select(state, inbound_q)]
     context = desc.first(NIF.referenceContext)

@@ -117,11 +117,12 @@ def _etag(state: ServerState, iri: str, media: str) -> str:
 
 
 def _labels_query(iri: str) -> str:
-    labels = " ".join(f"<{p}>" for p in LABELS)
-    return f"""CONSTRUCT {{ ?o ?lp ?label . ?own ?op ?oo . ?author ?lp ?label }} WHERE {{
-  {{ <{iri}> ?p ?o FILTER isIRI(?o) VALUES ?lp {{ {labels} }} ?o ?lp ?label }}
+    # FILTER IN after the pattern, not VALUES before it: VALUES first makes Oxigraph scan every label.
+    labels = ", ".join(f"<{p}>" for p in LABELS)
+    return f"""CONSTRUCT {{ ?o ?lp ?label . ?own ?op ?oo . ?author foaf:name ?name }} WHERE {{
+  {{ <{iri}> ?p ?o FILTER isIRI(?o) ?o ?lp ?label FILTER(?lp IN ({labels})) }}
   UNION {{ <{iri}> kg:authorship ?own . ?own ?op ?oo }}
-  UNION {{ <{iri}> kg:authorship/kg:author ?author VALUES ?lp {{ foaf:name }} ?author ?lp ?label }}
+  UNION {{ <{iri}> kg:authorship ?own2 . ?own2 kg:author ?author . ?author foaf:name ?name }}
 }}"""
 
 
