@@ -16,6 +16,7 @@ from urllib.parse import quote
 import jinja2
 import pyoxigraph as ox
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from kg.server import lookup
 from kg.server.state import ServerState
@@ -176,7 +177,14 @@ async def render(state: ServerState, iris: IriScheme, iri: str, triples: list[ox
     else:
         name, context = "ld-resource.html", await _resource(state, desc)
     context.setdefault("title", desc.title())
-    return environment().get_template(name).render(**common, **context)
+    template = environment().get_template(name)
+    # A page of a thousand rows takes tens of milliseconds to render: off the event loop.
+    return await run_in_threadpool(lambda: template.render(**common, **context))
+
+
+def not_found(iri: str) -> str:
+    """The page of an IRI nothing is known about (served with a 404)."""
+    return environment().get_template("ld-404.html").render(iri=iri)
 
 
 # --- papers --------------------------------------------------------------------------------------

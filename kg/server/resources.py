@@ -197,6 +197,8 @@ async def resource(path: str, request: Request, state: Annotated[ServerState, De
     graph = None
     if not triples:
         if not await lookup.ask(state, f"ASK {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"):
+            if media == HTML:
+                return HTMLResponse(html.not_found(iri), status_code=404, headers={"Vary": "Accept"})
             raise HTTPException(404, f"nothing is known about <{iri}>")
         graph = iri
     if media == HTML:

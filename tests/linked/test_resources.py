@@ -175,8 +175,10 @@ def test_named_graph_iri_gives_the_graph(ld_server: LiveServer, sample_store: Kg
     "path", ["/paper/9999.99999", "/person/nobody-at-all", "/nothing/here", "/paper/2307.09042/chunk/999999"]
 )
 def test_unknown_iri_is_404(ld_server: LiveServer, path: str) -> None:
-    for accept in ("text/turtle", "text/html"):
-        assert fetch(ld_server, path, accept).status_code == 404
+    assert fetch(ld_server, path, "text/turtle").status_code == 404
+    page = fetch(ld_server, path, "text/html")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Nothing is known about" in page.text
 
 
 def test_versioned_paper_iri_redirects_to_the_paper(ld_server: LiveServer) -> None:
