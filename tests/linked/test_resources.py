@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 import rdflib
+from markupsafe import escape
 from rdflib import RDF, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, SKOS
@@ -223,3 +224,22 @@ def test_cbd_recurses_into_blank_nodes_and_pages_escape_text(other_base_server: 
     assert not list(graph.objects(None, URIRef("http://example.org/t")))
     html = fetch(other_base_server, "/thing/with-blank-nodes", "text/html").text
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_claim_page_highlights_the_sentence_in_its_context(ld_server: LiveServer, sample_store: KgStore) -> None:
+    row = select(sample_store, f"""SELECT ?c ?anchor WHERE {{ ?c kg:statedIn <{PAPER_IRI}> ; nif:anchorOf ?anchor }}
+        ORDER BY ?c LIMIT 1""")[0]
+    page = fetch(ld_server, row["c"][len(DEFAULT_BASE_IRI) - 1:], "text/html")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert f"<mark>{escape(row['anchor'])}</mark>" in page.text
+
+
+def test_non_ascii_iri_resolves_from_its_percent_encoded_path(other_base_server: LiveServer) -> None:
+    person = OTHER_BASE + "person/aurélien-rodriguez"
+    put = httpx.put(other_base_server.url + "/store", params={"graph": OTHER_BASE + "graph/test-unicode"},
+                    content=f'<{person}> <http://xmlns.com/foaf/0.1/name> "Aurélien Rodriguez" .'.encode(),
+                    headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"})
+    assert put.status_code in (201, 204), put.text
+    response = httpx.get(other_base_server.url + "/person/aur%C3%A9lien-rodriguez", headers={"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    assert (URIRef(person), FOAF.name, Literal("Aurélien Rodriguez")) in graph
