@@ -243,3 +243,10 @@ def test_non_ascii_iri_resolves_from_its_percent_encoded_path(other_base_server:
     response = httpx.get(other_base_server.url + "/person/aur%C3%A9lien-rodriguez", headers={"Accept": "text/turtle"})
     graph = rdflib.Graph().parse(data=response.text, format="turtle")
     assert (URIRef(person), FOAF.name, Literal("Aurélien Rodriguez")) in graph
+
+
+def test_head_answers_like_get_without_a_body(ld_server: LiveServer) -> None:
+    response = httpx.head(ld_server.url + f"/paper/{PAPER}", headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200 and response.content == b""
+    assert response.headers["content-type"].startswith("application/n-triples")
+    assert httpx.head(ld_server.url + "/paper/9999.99999").status_code == 404
