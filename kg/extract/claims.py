@@ -27,6 +27,7 @@ _TYPE = iri(RDF.type)
 _CLAIM_TYPE = {"contribution": KG.Contribution, "result": KG.Result, "comparison": KG.Comparison,
                "finding": KG.Finding}
 _VALUE = re.compile(r"\d+(?:\.\d+)?%?")
+_TRIPLE_RELATIONS = frozenset({"outperforms", "isComparableTo", "underperforms"})
 _SUBJECT_TYPES = ("Method", "Dataset", "OtherScientificTerm", "Task")
 
 
@@ -140,7 +141,7 @@ def activity_key(nlp_label: str) -> str:
 
 def activity_quads(nlp_label: str, iris: IriScheme) -> Iterator[Quad]:
     """The extraction activity: which pipeline, which version, which spaCy (shared provenance graph)."""
-    g = iri(iris.shared_graph("provenance" if PROVENANCE_GRAPH == "provenance" else PROVENANCE_GRAPH))
+    g = iri(iris.shared_graph(PROVENANCE_GRAPH))
     a = iri(iris.activity(activity_key(nlp_label)))
     yield Quad(a, _TYPE, iri(PROV.Activity), g)
     yield Quad(a, iri(RDFS.label), literal(f"claims and entities extraction with {nlp_label}"), g)
@@ -192,8 +193,8 @@ def claim_quads(job: TextJob, claims: Iterable[FoundClaim], iris: IriScheme, act
                     yield Quad(c, iri(predicate), iri(iris.concept(part.concept)), g)
             if claim.value:
                 yield Quad(c, iri(KG.value), literal(claim.value), g)
-            if claim.subject and claim.object and claim.subject.concept != claim.object.concept \
-                    and not claim.negated and not claim.hedged and claim.relation in {"outperforms", "isComparableTo", "underperforms"}:
+            if (claim.subject and claim.object and claim.subject.concept != claim.object.concept
+                    and not claim.negated and not claim.hedged and claim.relation in _TRIPLE_RELATIONS):
                 # the comparison as a plain triple users can query: <concept/x> kg:outperforms <concept/y>
                 yield Quad(iri(iris.concept(claim.subject.concept)), iri(KG[claim.relation]),
                            iri(iris.concept(claim.object.concept)), g)

@@ -310,8 +310,11 @@ def make_entities(nlp: Language, name: str, gazetteer: list[dict[str, Any]],
 
 CLAIM_TYPES = ("contribution", "result", "comparison", "finding")
 _CUE_TYPE = {"CONTRIBUTION": "contribution", "CONTRIBUTION_WEAK": "contribution", "RESULT": "result",
-             "COMPARISON": "comparison", "FINDING": "finding", "FINDING_WEAK": "finding"}
-_PRIORITY = {"comparison": 4, "result": 3, "contribution": 2, "finding": 1}
+             "COMPARISON": "comparison", "COMPARISON_WEAK": "comparison", "FINDING": "finding",
+             "FINDING_WEAK": "finding"}
+# which cue types the sentence when several match: a plain comparative ("more than") is the weakest
+_PRIORITY = {"COMPARISON": 5, "RESULT": 4, "CONTRIBUTION": 3, "CONTRIBUTION_WEAK": 3, "FINDING": 2,
+             "FINDING_WEAK": 2, "COMPARISON_WEAK": 1}
 _CITATION = re.compile(r"\bet al\b|\(\s*[A-Z][A-Za-z-]+(?: and [A-Z][A-Za-z-]+)?,? \d{4}[a-z]?[;)]")
 _TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "results", "training", "performance",
                           "responses", "data", "annotators", "evaluation", "prompts", "llms"})
@@ -371,7 +374,7 @@ class ClaimMatcher:
         matches = [m for m in matches if not _in_parentheses(sent, m[2])]
         labels = {label for label, *_ in matches}
         if "NONCLAIM" in labels:
-            strong = [m for m in matches if m[0] in {"COMPARISON", "RESULT"}]
+            strong = [m for m in matches if m[0] in {"COMPARISON", "RESULT"}]  # a veto does not beat these
             if not strong:
                 return None
         first_person = bool(_FIRST_PERSON.search(sent.text))
@@ -388,7 +391,7 @@ class ClaimMatcher:
         ]
         if not typed:
             return None
-        label, cue_id, start, end = max(typed, key=lambda m: (_PRIORITY[_CUE_TYPE[m[0]]], -m[2]))
+        label, cue_id, start, end = max(typed, key=lambda m: (_PRIORITY[m[0]], -m[2]))
         citation = _CITATION.search(sent.text)
         if citation and not first_person and citation.start() < sent.doc[start].idx - sent.start_char:
             return None  # background: the cited work is what asserts it
