@@ -14,13 +14,15 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import numpy
 import srsly
+from spacy.attrs import IS_ALPHA, IS_PUNCT, LENGTH, LOWER
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans, registry
 
-from kg.extract.nlp.sentences import ScientificSentencizer
+from kg.extract.nlp.sentences import ScientificSentencizer, sentence_spans
 
 PATTERNS_PACKAGE = "kg.extract.patterns"
 ENTITY_TYPES = ("Method", "Task", "Metric", "Dataset", "OtherScientificTerm")
@@ -126,6 +128,16 @@ _REFERENCE = re.compile(r"(?:\b[A-Z][a-z'’-]+, (?:[A-Z]\.\s?)+,?){2,}|\(\d{4}[
 _DASH_RUN = re.compile(r"-{4,}|_{4,}|\.{5,}")
 
 
+def _cumulative_counts(doc: Doc) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Running counts of words (alphabetic, longer than one letter but "a"/"I") and of non-punctuation tokens."""
+    values = doc.to_array([IS_ALPHA, IS_PUNCT, LENGTH, LOWER]).reshape(-1, 4)
+    strings = doc.vocab.strings
+    single = (values[:, 2] == 1) & (values[:, 3] != strings["a"]) & (values[:, 3] != strings["i"])
+    is_word = (values[:, 0] == 1) & ~single
+    zero = numpy.zeros(1, dtype="int64")
+    return numpy.concatenate([zero, numpy.cumsum(is_word)]), numpy.concatenate([zero, numpy.cumsum(values[:, 1] == 0)])
+
+
 class DebrisFilter:
     """Marks sentences that can never hold a claim: ``doc.spans["kg_debris"]``.
 
@@ -138,17 +150,21 @@ class DebrisFilter:
         self.min_words = min_words
         self.min_word_ratio = min_word_ratio
 
-    def is_debris(self, sent: Span) -> bool:
+    def is_debris(self, sent: Span, words: numpy.ndarray | None = None, tokens: numpy.ndarray | None = None) -> bool:
+        """``words``/``tokens``: cumulative counts of word and non-punctuation tokens over the doc, if computed."""
         text = sent.text
         if text.startswith("#") or _CAPTION.match(text) or _DASH_RUN.search(text) or _REFERENCE.search(text):
             return True
-        words = sum(1 for t in sent if t.is_alpha and (len(t) > 1 or t.lower_ in {"a", "i"}))
-        if words < self.min_words:
+        if words is None or tokens is None:
+            words, tokens = _cumulative_counts(sent.doc)
+        n_words = int(words[sent.end] - words[sent.start])
+        if n_words < self.min_words:
             return True
-        return words / max(1, sum(1 for t in sent if not t.is_punct)) < self.min_word_ratio
+        return n_words / max(1, int(tokens[sent.end] - tokens[sent.start])) < self.min_word_ratio
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.spans["kg_debris"] = [s for s in doc.sents if self.is_debris(s)]
+        words, tokens = _cumulative_counts(doc)
+        doc.spans["kg_debris"] = [s for s in sentence_spans(doc) if self.is_debris(s, words, tokens)]
         return doc
 
 
@@ -204,6 +220,11 @@ def long_form_start(words: list[str], abbr: str) -> int | None:
             return None
         i -= 1
     return i + 1 if k < 0 and skipped <= 2 else None
+
+
+@lru_cache(maxsize=4096)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])")
 
 
 @dataclass
@@ -280,14 +301,15 @@ class EntityRuler:
                 if span is not None and len(span):
                     spans.append(Span(doc, span.start, span.end, label=label, kb_id=concept_key(canonical)))
         for name, label, canonical in doc._.kg_names or ():
-            for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
+            for m in _name_pattern(name).finditer(text):
                 span = doc.char_span(m.start(), m.end(), alignment_mode="contract")
                 if span is not None and len(span):
                     spans.append(Span(doc, span.start, span.end, label=label, kb_id=concept_key(canonical)))
         doc.spans["kg_entities"] = filter_spans(spans)
         labels = doc.user_data.setdefault("kg_concept_labels", {})
         for span in spans:
-            labels.setdefault(span.kb_id_, self._display(span))
+            if span.kb_id_ not in labels:
+                labels[span.kb_id_] = self._display(span)
         return doc
 
     def _display(self, span: Span) -> str:
@@ -411,7 +433,7 @@ class ClaimMatcher:
         debris = {(s.start, s.end) for s in doc.spans["kg_debris"]} if "kg_debris" in doc.spans else set()
         by_sentence: dict[int, list[tuple[str, str, int, int]]] = {}
         sent_of: dict[int, Span] = {}
-        for sent in doc.sents:
+        for sent in sentence_spans(doc):
             if (sent.start, sent.end) in debris:
                 continue
             sent_of[sent.start] = sent

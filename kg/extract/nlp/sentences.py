@@ -7,8 +7,9 @@ from collections.abc import Iterable
 
 import numpy
 from spacy.attrs import SENT_START
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
+SENTENCES_KEY = "kg_sentences"
 _ENDERS = frozenset({".", "!", "?"})
 _OPENERS = frozenset({"(", "[", '"', "“", "‘", "'"})
 _BULLETS = frozenset({"•", "●", "▪", "◦", "·"})
@@ -20,6 +21,14 @@ _TITLE_GLUE = frozenset({
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z](?:\.\d+)*\.?|[IVX]+\.?)$")
 # heading words that commonly open a heading's running sentence ("Evaluating LLMs is ...")
 _MAX_HEADING = 14
+
+
+def sentence_spans(doc: Doc) -> list[Span]:
+    """The doc's sentences: from our sentencizer's list when it ran (``doc.sents`` is slow), else ``doc.sents``."""
+    bounds = doc.user_data.get(SENTENCES_KEY)
+    if bounds is None:
+        return list(doc.sents)
+    return [doc[start:end] for start, end in bounds]
 
 
 def _starts_like_sentence(text: str) -> bool:
@@ -45,7 +54,9 @@ class ScientificSentencizer:
         if not len(doc):
             return doc
         values = numpy.full((len(doc), 1), -1, dtype="int64")
-        values[sorted(self.boundaries(doc)), 0] = 1
+        starts = sorted(self.boundaries(doc))
+        values[starts, 0] = 1
+        doc.user_data[SENTENCES_KEY] = list(zip(starts, [*starts[1:], len(doc)], strict=True))
         # one array write: setting token.is_sent_start one token at a time rescans the doc each time
         doc.from_array([SENT_START], values.astype("uint64"))
         return doc
