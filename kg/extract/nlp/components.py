@@ -18,11 +18,12 @@ import numpy
 import srsly
 from spacy.attrs import IS_ALPHA, IS_PUNCT, LENGTH, LOWER
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans, registry
 
 from kg.extract.nlp.sentences import ScientificSentencizer, sentence_spans
+from kg.extract.nlp.token_regex import TokenRegexMatcher
 
 PATTERNS_PACKAGE = "kg.extract.patterns"
 ENTITY_TYPES = ("Method", "Task", "Metric", "Dataset", "OtherScientificTerm")
@@ -91,21 +92,6 @@ def compile_lemmas(pattern: list[dict[str, Any]], vocab: Any) -> list[dict[str, 
             spec["NORM"] = {"IN": list(lemmas)} if isinstance(lemma, dict) else lemma
         compiled.append(spec)
     return compiled
-
-
-def expand_first_token(pattern: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """One pattern per value of a first-token ``IN`` set.
-
-    The Matcher tests a pattern's first token on every token of the text; an exact value is a
-    C-level comparison where a set is a Python call, which made the matcher most of the pipeline's time.
-    """
-    first = pattern[0]
-    if len(first) != 1:
-        return [pattern]
-    (attr, value), = first.items()
-    if attr not in ("LOWER", "NORM") or not isinstance(value, dict) or set(value) != {"IN"}:
-        return [pattern]
-    return [[{attr: v}, *pattern[1:]] for v in value["IN"]]
 
 
 Doc.set_extension("kg_names", default=None, force=True)
@@ -371,21 +357,23 @@ class ClaimCue:
 class ClaimMatcher:
     """Claim sentences in ``doc.spans["kg_claims"]`` (label = claim type, ``span._.kg_claim`` = :class:`ClaimCue`).
 
+    The cues are spaCy Matcher token patterns, run by :class:`TokenRegexMatcher` (same matches, several
+    times faster on this lexicon) over the non-debris sentences.
+
     A sentence is a claim when it holds a claim cue from the lexicon and no veto: it is not debris,
     holds no future-work, roadmap or set-up cue, and is not background (a citation with no first
     person). Weak contribution cues (``we present``) count only in abstracts (``doc.user_data["kg_abstract"]``).
     """
 
     def __init__(self, nlp: Language, cues: list[dict[str, Any]]) -> None:
-        self.matcher = Matcher(nlp.vocab)
+        self.matcher = TokenRegexMatcher(nlp.vocab)
         self.relations: dict[str, str] = {}
         self.words: dict[str, frozenset[str]] = {"HEDGE": frozenset(), "NEGATION": frozenset()}
         for record in cues:
             if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
                 self.words[record["label"]] = self.words[record["label"]] | {w.lower() for w in record["words"]}
                 continue
-            patterns = expand_first_token(compile_lemmas(record["pattern"], nlp.vocab))
-            self.matcher.add(f"{record['label']}|{record['id']}", patterns)
+            self.matcher.add(f"{record['label']}|{record['id']}", [compile_lemmas(record["pattern"], nlp.vocab)])
             if record.get("relation"):
                 self.relations[record["id"]] = record["relation"]
 
@@ -438,14 +426,14 @@ class ClaimMatcher:
                 continue
             sent_of[sent.start] = sent
         starts = sorted(sent_of)
-        for match_id, start, end in self.matcher(doc):
+        for key, start, end in self.matcher(doc, [(s, sent_of[s].end) for s in starts]):
             i = bisect.bisect_right(starts, start) - 1
             if i < 0:
                 continue
             sent = sent_of[starts[i]]
             if end > sent.end:
                 continue
-            label, cue_id = doc.vocab.strings[match_id].split("|", 1)
+            label, cue_id = key.split("|", 1)
             by_sentence.setdefault(sent.start, []).append((label, cue_id, start, end))
         claims = []
         for key, matches in sorted(by_sentence.items()):
