@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 
 from kg.extract.entities import FoundMention, concept_quads, find_mentions, mention_quads, paper_names
 from kg.extract.nlp import PIPELINE_NAME, PIPELINE_VERSION, load_pipeline, pipeline_label
+from kg.extract.nlp.components import TEXT_KEY
 from kg.rdf import Quad, iri, literal
 from kg.sources.records import Chunk, Paper
 from kg.vocab import DCTERMS, KG, NIF, PROV, PROVENANCE_GRAPH, RDF, RDFS, XSD, IriScheme
@@ -220,6 +221,7 @@ def docs_for(jobs: Sequence[TextJob], nlp_name: str | None = None, batch_size: i
             doc = nlp.make_doc(job.text)
             doc._.kg_names = job.names
             doc.user_data["kg_abstract"] = job.chunk is None
+            doc.user_data[TEXT_KEY] = job.text
             yield doc
 
     return nlp.pipe(prepared(), batch_size=batch_size)

@@ -26,6 +26,7 @@ from kg.extract.nlp.sentences import ScientificSentencizer, sentence_spans
 from kg.extract.nlp.token_regex import TokenRegexMatcher
 
 PATTERNS_PACKAGE = "kg.extract.patterns"
+TEXT_KEY = "kg_text"
 ENTITY_TYPES = ("Method", "Task", "Metric", "Dataset", "OtherScientificTerm")
 
 
@@ -262,7 +263,7 @@ class EntityRuler:
                 canonical = doc.vocab.strings[match_id]
                 label, _ = self.info[canonical]
                 spans.append(Span(doc, start, end, label=label, kb_id=concept_key(canonical)))
-        text = doc.text
+        text = doc.user_data.get(TEXT_KEY) or doc.text  # the caller's copy: Doc.text joins every token
         for regex, label in self.regexes:
             for m in regex.finditer(text):
                 span = doc.char_span(m.start(), m.end(), alignment_mode="contract")
@@ -426,7 +427,7 @@ class ClaimMatcher:
                 continue
             sent_of[sent.start] = sent
         starts = sorted(sent_of)
-        for key, start, end in self.matcher(doc, [(s, sent_of[s].end) for s in starts]):
+        for key, start, end in self.matcher(doc, [s.start for s in sentence_spans(doc)]):
             i = bisect.bisect_right(starts, start) - 1
             if i < 0:
                 continue

@@ -22,7 +22,8 @@ from typing import Any
 from spacy.attrs import ORTH
 from spacy.tokens import Doc
 
-_FIELD = "[^ |]*"
+_FIELD = "[^ |\n]*"
+_BREAK = "\n"  # put before each sentence: no token regex matches it, so no match crosses a sentence
 _WORD = re.compile(r"^[\w-]+$")
 _LOWER_WORD = re.compile(r"^[a-z-]+$")
 _TEXT_REGEXES = {_WORD.pattern: "w", _LOWER_WORD.pattern: "l"}
@@ -31,7 +32,7 @@ _QUANTIFIERS = {"?": "?", "*": "*", "+": "+"}
 
 
 def _clean(value: str) -> str:
-    return value.replace(" ", "_").replace("|", "¦") or "_"
+    return value.replace(" ", "_").replace("\n", "_").replace("|", "¦") or "_"
 
 
 def _values(spec: Any, key: str) -> str:
@@ -90,7 +91,7 @@ def pattern_regex(pattern: list[dict[str, Any]]) -> str:
             parts.append(f"(?:{body}){op}")
         else:
             raise ValueError(f"unsupported OP {op!r}")
-    return "".join(parts) + "(?= |$)"
+    return "".join(parts) + "(?=[ \n]|$)"
 
 
 class TokenRegexMatcher:
@@ -119,32 +120,30 @@ class TokenRegexMatcher:
         self._tokens[orth] = tokens
         return tokens
 
-    def _strings(self, doc: Doc) -> tuple[str, list[int], str, list[int]]:
-        """The two token strings of ``doc`` (lower first, norm first) and where each token starts in them."""
+    def _strings(self, doc: Doc, starts: Iterable[int]) -> tuple[str, str, list[int]]:
+        """The two token strings of ``doc`` (lower first, norm first), a break before each sentence start,
+        and where each token starts in them (the same in both: the two layouts have the same lengths)."""
         cache = self._tokens
         parts = [cache.get(orth) or self._token(orth) for orth in doc.to_array(ORTH).tolist()]
-        by_lower = [p[0] for p in parts]
-        by_norm = [p[1] for p in parts]
-        return (
-            "".join(by_lower), [0, *accumulate(map(len, by_lower))][:-1],
-            "".join(by_norm), [0, *accumulate(map(len, by_norm))][:-1],
-        )
+        for start in starts:
+            if 0 < start < len(parts):
+                lower, norm = parts[start]
+                parts[start] = (_BREAK + lower, _BREAK + norm)
+        offsets = [0, *accumulate(len(p[0]) for p in parts)][:-1]
+        for start in starts:
+            if 0 < start < len(parts):
+                offsets[start] += 1
+        return "".join(p[0] for p in parts), "".join(p[1] for p in parts), offsets
 
-    def __call__(self, doc: Doc, spans: Iterable[tuple[int, int]] | None = None) -> list[tuple[str, int, int]]:
-        """Matches in ``doc``, or only inside each ``(start, end)`` token range of ``spans`` (sentences)."""
-        lower_string, lower_offsets, norm_string, norm_offsets = self._strings(doc)
-        ranges = [(0, len(doc))] if spans is None else list(spans)
+    def __call__(self, doc: Doc, starts: Iterable[int] = ()) -> list[tuple[str, int, int]]:
+        """Matches in ``doc`` that do not cross any of the sentence ``starts`` (token indices)."""
+        lower_string, norm_string, offsets = self._strings(doc, starts)
         found = []
         for key, regex, by_norm in self.patterns:
-            string, offsets = (norm_string, norm_offsets) if by_norm else (lower_string, lower_offsets)
-            ends = [*offsets[1:], len(string)]
-            for first, last in ranges:
-                if last <= first:
-                    continue
-                for m in regex.finditer(string, offsets[first], ends[last - 1]):
-                    start = bisect.bisect_left(offsets, m.start())
-                    end = bisect.bisect_left(offsets, m.end())
-                    if end > start:
-                        found.append((key, start, end))
+            for m in regex.finditer(norm_string if by_norm else lower_string):
+                start = bisect.bisect_left(offsets, m.start())
+                end = bisect.bisect_left(offsets, m.end())
+                if end > start:
+                    found.append((key, start, end))
         found.sort(key=lambda x: (x[1], x[2], x[0]))
         return found
