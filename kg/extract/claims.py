@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span
 
 from kg.extract.entities import FoundMention, concept_quads, find_mentions, mention_quads, paper_names
 from kg.extract.nlp import PIPELINE_NAME, PIPELINE_VERSION, load_pipeline, pipeline_label
-from kg.extract.nlp.components import TEXT_KEY
+from kg.extract.nlp.components import TEXT_KEY, span_text
 from kg.rdf import Quad, iri, literal
 from kg.sources.records import Chunk, Paper
 from kg.vocab import DCTERMS, KG, NIF, PROV, PROVENANCE_GRAPH, RDF, RDFS, XSD, IriScheme
@@ -130,7 +130,7 @@ def find_claims(doc: Doc, mentions: Sequence[FoundMention] | None = None) -> lis
         if parts and not (parts["subject"] or parts["object"] or parts["value"]):
             parts = {}
         found.append(FoundClaim(
-            span.start_char, span.end_char, span.text, cue.claim_type, cue.negated, cue.hedged, cue.confidence,
+            span.start_char, span.end_char, span_text(span), cue.claim_type, cue.negated, cue.hedged, cue.confidence,
             inside, cue.relation if parts else None, **parts,
         ))
     return found

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
+from kg.extract.nlp.components import TEXT_KEY
 from kg.rdf import Quad, iri, literal
 from kg.sources.records import Paper
 from kg.vocab import CONCEPTS_GRAPH, ITSRDF, KG, NIF, RDF, RDFS, SKOS, XSD, IriScheme
@@ -59,9 +60,10 @@ def paper_names(paper: Paper) -> tuple[tuple[str, str, str], ...]:
 def find_mentions(doc: Doc) -> list[FoundMention]:
     """The entity mentions the pipeline marked in ``doc`` (pure: reads ``doc.spans``)."""
     labels = doc.user_data.get("kg_concept_labels", {})
+    text = doc.user_data.get(TEXT_KEY) or doc.text
     return [
-        FoundMention(span.start_char, span.end_char, span.text, span.label_, span.kb_id_,
-                     labels.get(span.kb_id_, span.text))
+        FoundMention(span.start_char, span.end_char, text[span.start_char:span.end_char], span.label_, span.kb_id_,
+                     labels.get(span.kb_id_, text[span.start_char:span.end_char]))
         for span in doc.spans.get("kg_entities", ())
         if span.kb_id_
     ]

@@ -30,6 +30,12 @@ TEXT_KEY = "kg_text"
 ENTITY_TYPES = ("Method", "Task", "Metric", "Dataset", "OtherScientificTerm")
 
 
+def span_text(span: Span) -> str:
+    """A span's text, sliced from the caller's copy of the doc text when there is one (``Span.text`` joins tokens)."""
+    text = span.doc.user_data.get(TEXT_KEY)
+    return span.text if text is None else text[span.start_char:span.end_char]
+
+
 @registry.misc("kg.patterns.v1")
 def read_patterns(name: str) -> list[dict[str, Any]]:
     """The records of ``kg/extract/patterns/{name}.jsonl``."""
@@ -139,7 +145,7 @@ class DebrisFilter:
 
     def is_debris(self, sent: Span, words: numpy.ndarray | None = None, tokens: numpy.ndarray | None = None) -> bool:
         """``words``/``tokens``: cumulative counts of word and non-punctuation tokens over the doc, if computed."""
-        text = sent.text
+        text = span_text(sent)
         if text.startswith("#") or _CAPTION.match(text) or _DASH_RUN.search(text) or _REFERENCE.search(text):
             return True
         if words is None or tokens is None:
@@ -269,9 +275,10 @@ class EntityRuler:
                 span = doc.char_span(m.start(), m.end(), alignment_mode="contract")
                 if span is None or not len(span):
                     continue
-                known = self._known(_SIZE.sub("", span.text).strip(" -"))
+                surface = text[span.start_char:span.end_char]
+                known = self._known(_SIZE.sub("", surface).strip(" -"))
                 spans.append(Span(doc, span.start, span.end, label=known[0] if known else label,
-                                  kb_id=concept_key(known[1] if known else span.text)))
+                                  kb_id=concept_key(known[1] if known else surface)))
         for m in _ABBREVIATION.finditer(text):
             abbr = m.group(1)
             before = text[max(0, m.start() - 120):m.start()]
@@ -300,8 +307,9 @@ class EntityRuler:
         return doc
 
     def _display(self, span: Span) -> str:
-        known = self._known(span.text) or self._known(_SIZE.sub("", span.text).strip(" -"))
-        return known[1] if known else " ".join(span.text.split())
+        surface = span_text(span)
+        known = self._known(surface) or self._known(_SIZE.sub("", surface).strip(" -"))
+        return known[1] if known else " ".join(surface.split())
 
 
 @Language.factory("kg_entities", assigns=["doc.spans"], default_config={
@@ -380,7 +388,8 @@ class ClaimMatcher:
 
     def decide(self, sent: Span, matches: list[tuple[str, str, int, int]], abstract: bool) -> ClaimCue | None:
         """The claim decision for one sentence from its cue matches (pure)."""
-        if sent.text.rstrip().endswith("?"):
+        text = span_text(sent)
+        if text.rstrip().endswith("?"):
             return None  # a question asserts nothing
         matches = [m for m in matches if not _in_parentheses(sent, m[2])]
         labels = {label for label, *_ in matches}
@@ -388,7 +397,7 @@ class ClaimMatcher:
             strong = [m for m in matches if m[0] in {"COMPARISON", "RESULT"}]  # a veto does not beat these
             if not strong:
                 return None
-        first_person = bool(_FIRST_PERSON.search(sent.text))
+        first_person = bool(_FIRST_PERSON.search(text))
         if not first_person and any(m[0] == "FINDING_WEAK" for m in matches):
             entities = sent.doc.spans.get("kg_entities", ())
             has_entity = any(sent.start <= e.start and e.end <= sent.end for e in entities)
@@ -403,7 +412,7 @@ class ClaimMatcher:
         if not typed:
             return None
         label, cue_id, start, end = max(typed, key=lambda m: (_PRIORITY[m[0]], -m[2]))
-        citation = _CITATION.search(sent.text)
+        citation = _CITATION.search(text)
         if citation and not first_person and citation.start() < sent.doc[start].idx - sent.start_char:
             return None  # background: the cited work is what asserts it
         claim_type = _CUE_TYPE[label]
