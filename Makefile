@@ -6,7 +6,7 @@ STORE ?= kg-store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve build test lint install install-dev system-deps clean
+.PHONY: serve build test lint install install-dev system-deps node-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,11 +40,19 @@ serve: build
 system-deps:
 	@bash scripts/system-deps.sh
 
+# Comunica, the independent engine of the federation tests (npm, pinned by its package-lock.json).
+COMUNICA_DIR := tests/federation/comunica
+$(COMUNICA_DIR)/node_modules/.bin/comunica-sparql: $(COMUNICA_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(COMUNICA_DIR) && npm ci --no-audit --no-fund --silent && touch node_modules/.bin/comunica-sparql; \
+	else echo "node-deps: npm missing: the Comunica federation test will be skipped" >&2; fi
+node-deps: $(COMUNICA_DIR)/node_modules/.bin/comunica-sparql
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: install-dev system-deps lint
+test: install-dev system-deps node-deps lint
 	$(BIN)/pytest
 
 clean:

@@ -57,10 +57,21 @@ class BuildReport:
         return text
 
 
-def _differing_field(a: Paper, b: Paper) -> str | None:
-    for f in fields(Paper):
-        if f.name != "version" and getattr(a, f.name) != getattr(b, f.name):
-            return f.name
+_FINGERPRINT_FIELDS = tuple(f.name for f in fields(Paper) if f.name != "version")
+_SLOT = 4  # bytes of each field's hash in a fingerprint
+
+
+def fingerprint(paper: Paper) -> bytes:
+    """A compact digest of a paper's metadata, one small hash per field, so a mismatch can name its field."""
+    return b"".join(
+        (hash(getattr(paper, name)) & 0xFFFFFFFF).to_bytes(_SLOT, "little") for name in _FINGERPRINT_FIELDS
+    )
+
+
+def _differing_field(a: bytes, b: bytes) -> str | None:
+    for i, name in enumerate(_FINGERPRINT_FIELDS):
+        if a[i * _SLOT:(i + 1) * _SLOT] != b[i * _SLOT:(i + 1) * _SLOT]:
+            return name
     return None
 
 
@@ -68,6 +79,8 @@ def count_rows(paths: Iterable[Path]) -> int | None:
     """Rows in the inputs, cheaply (newlines of JSON Lines, metadata of Parquet), for the progress bar."""
     total = 0
     for path in paths:
+        if str(path).startswith("hf:") or path.is_dir() or path.name.lower().endswith(".arrow"):
+            return None
         name = path.name.lower()
         if name.endswith(".parquet"):
             import pyarrow.parquet as pq
@@ -87,25 +100,28 @@ class QuadMapper:
     Rows come in any order. A paper's metadata is taken from its first row; a later row whose
     metadata differs is rejected (naming the field), an identical repeated row is skipped.
     Facts shared by many papers are emitted once.
+
+    Memory stays small per paper: ``papers`` maps each arXiv id to ``[fingerprint, first line,
+    chunk indices seen]`` (no metadata is kept), shared facts are remembered by a 64-bit hash.
     """
 
     def __init__(self, iris: IriScheme, reject: Callable[[Rejected], None], report: BuildReport) -> None:
         self.iris = iris
         self.reject = reject
         self.report = report
-        self.papers: dict[str, tuple[Paper, int]] = {}
-        self.chunks: dict[tuple[str, int], int] = {}
+        self.papers: dict[str, list[Any]] = {}
         self.cited: set[str] = set()
         self._shared_graphs = frozenset(f"<{iris.shared_graph(name)}>" for name in SHARED_GRAPHS)
-        self._shared_seen: set[Quad] = set()
+        self._shared_seen: set[int] = set()
         self.texts: list[TextJob] | None = None  # set to a list to collect the texts claims are read from
 
     def _shared_once(self, quads: Iterable[Quad]) -> Iterator[Quad]:
         for quad in quads:
             if quad.graph in self._shared_graphs:
-                if quad in self._shared_seen:
+                key = hash(quad)
+                if key in self._shared_seen:
                     continue
-                self._shared_seen.add(quad)
+                self._shared_seen.add(key)
             yield quad
 
     def start(self) -> Iterator[Quad]:
@@ -115,7 +131,7 @@ class QuadMapper:
         paper = record.paper
         seen = self.papers.get(paper.arxiv_id)
         if seen is None:
-            self.papers[paper.arxiv_id] = (paper, record.line)
+            seen = self.papers[paper.arxiv_id] = [fingerprint(paper), record.line, None]
             self.report.papers += 1
             self.cited.update(paper.references)
             for extractor in PAPER_EXTRACTORS:
@@ -124,8 +140,8 @@ class QuadMapper:
             if job is not None:
                 self.texts.append(job)
         else:
-            first, first_line = seen
-            differing = _differing_field(first, paper)
+            first, first_line, _ = seen
+            differing = _differing_field(first, fingerprint(paper))
             if differing is not None:
                 self.reject(Rejected(
                     record.source, record.line,
@@ -136,11 +152,13 @@ class QuadMapper:
         chunk = record.chunk
         if chunk is None:
             return
-        key = (chunk.arxiv_id, chunk.index)
-        if key in self.chunks:
+        indices = seen[2]
+        if indices is None:
+            indices = seen[2] = set()
+        elif chunk.index in indices:
             self.report.duplicate_rows += 1
             return
-        self.chunks[key] = record.line
+        indices.add(chunk.index)
         self.report.chunks += 1
         for extractor in CHUNK_EXTRACTORS:
             yield from extractor.extract(chunk, self.iris)
@@ -164,6 +182,7 @@ def build(
     base_iri: str,
     rejects_path: Path | None = None,
     output_path: Path | None = None,
+    layout: str | None = None,
     claims: bool = True,
     workers: int = 1,
     batch_size: int = 64,
@@ -171,6 +190,7 @@ def build(
 ) -> BuildReport:
     """Build a new version of ``store`` from ``inputs`` (the bundled sample when empty) and swap it in.
 
+    ``layout`` (``ai-arxiv`` or ``arxiv-snapshot``) overrides the layout told by each input's first record.
     ``claims`` runs the claims and entities pipeline (``nlp``: an installed trained spaCy pipeline to
     use with our rules) over abstracts and chunks, in ``workers`` processes taking ``batch_size`` texts.
     """
@@ -210,7 +230,7 @@ def build(
             output = stack.enter_context(opener(tmp_output, "wb"))
 
         def rows() -> Iterator[SourceRecord]:
-            for row in progress(read_inputs(inputs), total=total, desc="build", unit="rows"):
+            for row in progress(read_inputs(inputs, layout=layout), total=total, desc="build", unit="rows"):
                 report.rows += 1
                 if isinstance(row, Rejected):
                     reject(row)

@@ -51,3 +51,31 @@ class QueryError(KgError):
     """A SPARQL query or update that cannot be parsed or evaluated."""
 
     code = "KG400"
+
+
+class FederationError(KgError):
+    """A federated query (``SERVICE``) that cannot be run."""
+
+    code = "KG500"
+
+
+class FederationRefused(FederationError):
+    """A ``SERVICE`` endpoint that the allowlist refuses: names the endpoint and the reason (an HTTP 403)."""
+
+    code = "KG501"
+
+    def __init__(self, endpoint: str, reason: str) -> None:
+        self.endpoint = endpoint
+        self.reason = reason
+        super().__init__(f"SERVICE {endpoint} refused: {reason}")
+
+
+class FederationRemoteError(FederationError):
+    """A remote endpoint that failed (time-out, HTTP error, oversized or malformed answer): an HTTP 502."""
+
+    code = "KG502"
+
+    def __init__(self, endpoint: str, reason: str) -> None:
+        self.endpoint = endpoint
+        self.reason = reason
+        super().__init__(f"SERVICE {endpoint} failed: {reason}")

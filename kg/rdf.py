@@ -13,7 +13,6 @@ from typing import NamedTuple
 from kg.vocab import XSD
 
 _XSD_STRING = XSD.string
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
 class Quad(NamedTuple):
@@ -41,7 +40,9 @@ def literal(value: str, *, datatype: str | None = None, lang: str | None = None)
     >>> literal("2023-07-18", datatype="http://www.w3.org/2001/XMLSchema#date")
     '"2023-07-18"^^<http://www.w3.org/2001/XMLSchema#date>'
     """
-    lexical = '"' + value.translate(_ESCAPES) + '"'
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    lexical = '"' + value.replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
     if lang:
         return f"{lexical}@{lang}"
     if datatype and datatype != _XSD_STRING:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gzip
 import io
+import itertools
 import json
 import os
 import shutil
@@ -99,10 +101,122 @@ class KgStore:
         else:
             self._store.dump(output, ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(graph))
 
-    def nquads(self) -> Iterator[str]:
-        """Every quad as an N-Quads line, in the store's order."""
+    def dump(
+        self,
+        output: Any,
+        format: str,
+        *,
+        graph: str | None = None,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
+        """Stream the store (or one graph) to a binary file object in ``format``.
+
+        ``format`` is ``nquads``, ``trig``, ``turtle``, ``ntriples`` or ``jsonld``. A triple format
+        without ``graph`` gets the union of all graphs, streamed quad by quad (the triples of the
+        default graph a query sees; no quad holds a triple that another graph also holds).
+        """
+        rdf_format = DUMP_FORMATS.get(format)
+        if rdf_format is None:
+            raise StoreError(f"unknown dump format {format!r} (expected one of {', '.join(DUMP_FORMATS)})")
+        options: dict[str, Any] = {}
+        if prefixes and format in ("trig", "turtle"):
+            options["prefixes"] = prefixes
+        try:
+            if graph is not None:
+                if rdf_format.supports_datasets:
+                    ox.serialize(self.quads(graph=graph), output, rdf_format, **options)
+                else:
+                    self._store.dump(output, rdf_format, from_graph=_graph_term(graph), **options)
+            elif rdf_format.supports_datasets:
+                self._store.dump(output, rdf_format, **options)
+            else:
+                triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self._store)
+                ox.serialize(triples, output, rdf_format, **options)
+        except (OSError, ValueError) as err:
+            raise _map_error(err, self.path, f"dump the store as {format}") from err
+
+    def load_file(self, path: Path | str, *, format: str = "nquads") -> None:
+        """Bulk-load an RDF file (``.gz`` is decompressed) into this (writable) store."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        opener = gzip.open if str(path).endswith(".gz") else open
+        try:
+            with opener(path, "rb") as handle:
+                self._store.bulk_load(handle, DUMP_FORMATS[format])
+        except (OSError, SyntaxError, ValueError) as err:
+            raise _map_error(err, self.path, f"load {path}") from err
+
+    def quads(self, *, subject: str | None = None, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad (or those of one subject IRI, of one graph), streamed in the store's order."""
+        if subject is None and graph is None:
+            yield from self._store
+        else:
+            yield from self._store.quads_for_pattern(
+                None if subject is None else ox.NamedNode(subject),
+                None,
+                None,
+                None if graph is None else _graph_term(graph),
+            )
+
+    def nquads(self, *, exclude_graphs: Iterable[str] = ()) -> Iterator[str]:
+        """Every quad as an N-Quads line, in the store's order, skipping the named graphs listed."""
+        skip = frozenset(exclude_graphs)
         for quad in self._store:
+            if skip and isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in skip:
+                continue
             yield f"{quad} .\n"
+
+    # Graph Store Protocol: whole graphs read, replaced, merged and dropped. ``None`` is the default graph.
+
+    def has_graph(self, graph: str | None) -> bool:
+        """Whether the graph exists (the default graph always does)."""
+        return graph is None or self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def graph_triples(self, graph: str | None) -> Iterator[ox.Triple]:
+        """The triples of one graph, streamed from the store."""
+        target = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+        for quad in self._store.quads_for_pattern(None, None, None, target):
+            yield quad.triple
+
+    def load_graph(self, data: bytes, media_type: str, graph: str | None, *, replace: bool, base_iri: str) -> bool:
+        """Parse ``data`` then write it into ``graph`` (replacing it or merging); True if the graph was new.
+
+        The document is parsed completely before anything is written, so a malformed one changes nothing.
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        rdf_format = ox.RdfFormat.from_media_type(media_type)
+        if rdf_format is None:
+            raise ValueError(f"unsupported RDF media type {media_type!r}")
+        target = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+        try:
+            triples = [
+                ox.Quad(q.subject, q.predicate, q.object, target)
+                for q in ox.parse(
+                    data, rdf_format, base_iri=base_iri, without_named_graphs=True, rename_blank_nodes=True
+                )
+            ]
+        except SyntaxError as err:
+            raise QueryError(f"malformed {rdf_format.name} document: {err}") from err
+        created = not self.has_graph(graph)
+        if replace and not created:
+            self._store.clear_graph(target)
+        if graph is not None and created:
+            self._store.add_graph(target)
+        self._store.extend(triples)
+        return created
+
+    def drop_graph(self, graph: str | None) -> bool:
+        """Remove a named graph (or empty the default graph); False if there was no such graph."""
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only")
+        if graph is None:
+            self._store.clear_graph(ox.DefaultGraph())
+            return True
+        if not self.has_graph(graph):
+            return False
+        self._store.remove_graph(ox.NamedNode(graph))
+        return True
 
     @property
     def raw(self) -> ox.Store:
@@ -118,6 +232,15 @@ class KgStore:
             with contextlib.suppress(Exception):
                 self._store.flush()
         del self._store
+
+
+DUMP_FORMATS: dict[str, ox.RdfFormat] = {
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
 
 
 def _graph_term(graph: str) -> ox.NamedNode | ox.DefaultGraph:
@@ -200,6 +323,21 @@ class StoreDirectory:
             raise _map_error(err, version, "open the store") from err
         return KgStore(store, version, read_only=read_only)
 
+    def replace_graphs(self, graphs: dict[str, Iterable[str]], *, info: dict[str, Any] | None = None) -> None:
+        """A new version: the current one's quads with each named graph in ``graphs`` replaced.
+
+        ``graphs`` maps a graph IRI to the N-Quads lines of its new content (quads in that graph).
+        The current version stays served until the new one is complete.
+        """
+        current = self.open(read_only=True)
+        try:
+            with self.new_version(info=info) as writer:
+                writer.bulk_load_nquads(
+                    itertools.chain(current.nquads(exclude_graphs=graphs), *graphs.values())
+                )
+        finally:
+            current.close()
+
     def open_or_create(self) -> KgStore:
         """Open the current version for writing, creating an empty one if the store has none."""
         if not self.exists():
@@ -229,14 +367,22 @@ class StoreDirectory:
         return f"v{stamp}-{time.time_ns() % 1_000_000_000:09d}"
 
     @contextlib.contextmanager
-    def new_version(self, *, info: dict[str, Any] | None = None) -> Iterator[VersionWriter]:
-        """Write a new version aside; it becomes ``current`` only if the block completes."""
+    def new_version(
+        self, *, info: dict[str, Any] | None = None, from_current: bool = False
+    ) -> Iterator[VersionWriter]:
+        """Write a new version aside; it becomes ``current`` only if the block completes.
+
+        With ``from_current`` the new version starts as a copy of the current one (``Store.backup``,
+        which hard-links the immutable files on the same file system), for incremental updates.
+        """
         with self._build_lock():
             self.versions_dir.mkdir(parents=True, exist_ok=True)
             self._remove_stale_builds()
             version_id = self._new_version_id()
             building = self.versions_dir / (version_id + BUILDING_SUFFIX)
             try:
+                if from_current:
+                    self._copy_current(building)
                 store = ox.Store(str(building))
             except (OSError, RuntimeError) as err:
                 shutil.rmtree(building, ignore_errors=True)
@@ -258,6 +404,16 @@ class StoreDirectory:
             final.with_suffix(".json").write_text(json.dumps(meta, indent=2, default=str))
             self._swap_current(final)
             self._remove_old_versions(keep=final)
+
+    def _copy_current(self, target: Path) -> None:
+        current = self.current_version()
+        if current is None:
+            raise StoreNotFoundError(f"{self.root}: no store here to update (run `kg build --store {self.root}` first)")
+        source = ox.Store.read_only(str(current))
+        try:
+            source.backup(str(target))
+        finally:
+            del source
 
     def _swap_current(self, version: Path) -> None:
         link = self.root / CURRENT
@@ -300,3 +456,27 @@ class VersionWriter:
             raise _map_error(err, self.store.path, "load quads") from err
         if reader.error is not None:
             raise reader.error
+
+    def bulk_load_files(self, paths: Iterable[Path]) -> None:
+        """Bulk-load N-Quads files (plain or ``.gz``), one after the other."""
+        for path in paths:
+            try:
+                if str(path).endswith(".gz"):
+                    import gzip
+
+                    with gzip.open(path, "rb") as handle:
+                        self.store.raw.bulk_load(handle, ox.RdfFormat.N_QUADS)
+                else:
+                    self.store.raw.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+            except (OSError, SyntaxError, ValueError) as err:
+                raise _map_error(err, path, "load quads") from err
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL Update on the version being written."""
+        self.store.update(sparql)
+
+    def select(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """The rows of a SELECT on the version being written, each term as its plain value (IRI or lexical form)."""
+        result = self.store.query(sparql)
+        names = [v.value for v in result.variables]
+        return [tuple(s[n].value if s[n] is not None else None for n in names) for s in result]

@@ -82,7 +82,7 @@ DCTERMS = Namespace(
     ],
     "dcterms",
 )
-FOAF = Namespace("http://xmlns.com/foaf/0.1/", ["Person", "name", "page", "homepage"], "foaf")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/", ["Person", "name", "page", "homepage", "primaryTopic"], "foaf")
 FABIO = Namespace("http://purl.org/spar/fabio/", ["Preprint", "Expression", "hasURL"], "fabio")
 CITO = Namespace("http://purl.org/spar/cito/", ["cites", "isCitedBy"], "cito")
 BIBO = Namespace("http://purl.org/ontology/bibo/", ["doi"], "bibo")
@@ -120,6 +120,8 @@ KG = Namespace(
         # properties
         "arxivId", "arxivComment", "pdf", "authorship", "author", "position", "primaryCategory", "chunkIndex",
         "categoryStatus", "Claim",
+        # submission history and identifiers of the arXiv metadata snapshot
+        "Version", "version", "versionLabel", "reportNumber",
         # claims and research entities (issue 4)
         "statedIn", "claimType", "negated", "hedged", "confidence", "mentions",
         "Contribution", "Result", "Comparison", "Finding",
@@ -132,9 +134,20 @@ KG = Namespace(
     "kg",
 )
 
+VOID = Namespace(
+    "http://rdfs.org/ns/void#",
+    [
+        "Dataset", "Linkset", "DatasetDescription", "triples", "entities", "classes", "properties",
+        "distinctSubjects", "distinctObjects", "classPartition", "propertyPartition", "class", "property",
+        "sparqlEndpoint", "dataDump", "uriSpace", "vocabulary", "subset", "target", "linkPredicate",
+        "subjectsTarget", "objectsTarget", "exampleResource", "rootResource", "feature",
+    ],
+    "void",
+)
+
 PREFIXES: dict[str, str] = {
     ns.prefix: ns.iri
-    for ns in (RDF, RDFS, XSD, OWL, DCTERMS, FOAF, FABIO, CITO, BIBO, SCHEMA, SKOS, PROV, NIF, PRO, ITSRDF, KG)
+    for ns in (RDF, RDFS, XSD, OWL, DCTERMS, FOAF, FABIO, CITO, BIBO, SCHEMA, SKOS, PROV, NIF, PRO, ITSRDF, KG, VOID)
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -204,7 +217,13 @@ def normalize_name(name: str) -> str:
 _IRI_UNSAFE = "".join(chr(c) for c in range(0x21)) + '<>"{}|^`\\ '
 
 
+_IRI_UNSAFE_RE = re.compile("[" + re.escape(_IRI_UNSAFE + "%") + "]")
+
+
 def _encode(value: str) -> str:
+    """Percent-encode the characters an IRI may not hold (and ``%`` itself); the rest stays, Unicode included."""
+    if not _IRI_UNSAFE_RE.search(value):
+        return value
     return "".join(quote(c, safe="") if c in _IRI_UNSAFE or c == "%" else c for c in value)
 
 
@@ -238,6 +257,10 @@ class IriScheme:
     def chunk(self, arxiv_id: str, index: int) -> str:
         return self.paper(arxiv_id) + f"/chunk/{index}"
 
+    def version(self, arxiv_id: str, label: str) -> str:
+        """One submitted version of a paper: ``<paper/{id}/version/v2>``."""
+        return self.paper(arxiv_id) + f"/version/{_encode(label)}"
+
     def abstract_context(self, arxiv_id: str) -> str:
         return self.paper(arxiv_id) + "/abstract"
 
@@ -256,6 +279,18 @@ class IriScheme:
     def claim(self, arxiv_id: str, key: str) -> str:
         return self.paper(arxiv_id) + f"/claim/{_encode(key)}"
 
+    def document(self, path: str) -> str:
+        """A document the server publishes under the base: ``sparql``, ``dump.nq.gz``, ``.well-known/void``.
+
+        >>> IriScheme("https://example.org/kg/").document(".well-known/void")
+        'https://example.org/kg/.well-known/void'
+        """
+        return self._iri(*path.split("/"))
+
+    def void(self, fragment: str = "dataset") -> str:
+        """A resource of the dataset description at ``/.well-known/void``: ``#dataset``, partitions, linksets."""
+        return self.document(".well-known/void") + "#" + _encode(fragment)
+
     def mention(self, arxiv_id: str, key: str) -> str:
         """An entity mention (a NIF span) in one of the paper's texts."""
         return self.paper(arxiv_id) + f"/mention/{_encode(key)}"
@@ -263,6 +298,18 @@ class IriScheme:
     def activity(self, name: str) -> str:
         """A provenance activity, such as one version of the claims pipeline."""
         return self._iri("activity", name)
+
+    def link_graph(self, target: str) -> str:
+        """The named graph of ``owl:sameAs`` links to an external graph (``wikidata``, ``dblp``)."""
+        return self._iri("graph", "links", target)
+
+    def link_activity(self, target: str, stamp: str) -> str:
+        """The PROV activity of one ``kg link`` run."""
+        return self._iri("activity", "link", target, stamp)
+
+    def agent(self) -> str:
+        """The software agent that writes derived graphs."""
+        return self._iri("agent", "arxiv-kg")
 
     def shared_graph(self, name: str) -> str:
         """One of the graphs for facts that many papers share: ``people``, ``taxonomy``, ``stubs``, ..."""
@@ -286,6 +333,11 @@ SHARED_GRAPHS = (PEOPLE_GRAPH, TAXONOMY_GRAPH, STUBS_GRAPH, CONCEPTS_GRAPH, PROV
 
 def arxiv_abs_page(arxiv_id: str) -> str:
     return f"https://arxiv.org/abs/{arxiv_id}"
+
+
+def arxiv_doi_iri(arxiv_id: str) -> str:
+    """The DOI of a paper as an IRI, with arXiv's casing (``https://doi.org/10.48550/arXiv.2307.09288``)."""
+    return "https://doi.org/" + arxiv_doi(arxiv_id)
 
 
 def arxiv_pdf(arxiv_id: str) -> str:

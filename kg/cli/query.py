@@ -11,6 +11,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.cli.common import add_command, add_store_options, settings_from
+from kg.federation import Federation
 from kg.store import StoreDirectory
 
 RESULT_FORMATS = {
@@ -80,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         text = args.query
     store = StoreDirectory(settings.store).open()
-    result = store.query(text)
+    # SERVICE clauses: checked against KG_FEDERATION_ALLOW and answered by bind joins (docs/federation.md)
+    result = Federation(settings).execute(store, text)
     out = sys.stdout.buffer
     if isinstance(result, ox.QueryBoolean):
         if args.format in RESULT_FORMATS:

@@ -114,19 +114,25 @@ def _version(value: str) -> str | None:
     return match.group("version") if match else None
 
 
-def parse_row(raw: Any, *, source: str, line: int) -> SourceRecord:
-    """Validate one ai-arxiv row; raises :class:`RecordError` naming the field and the reason."""
-    if not isinstance(raw, dict):
-        raise RecordError(None, None, f"expected a JSON object, got {type(raw).__name__}")
-    raw_id = raw.get("doi")
-    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
-        raise RecordError(None, "doi", "missing arXiv id")
-    if not isinstance(raw_id, str):
-        raise RecordError(None, "doi", f"expected a string arXiv id, got {type(raw_id).__name__}")
-    arxiv_id = parse_arxiv_id(raw_id)
-    if arxiv_id is None:
-        raise RecordError(raw_id, "doi", f"{raw_id!r} is not an arXiv id")
+_PAPER_FIELDS = tuple(f for f in FIELDS if f not in ("chunk-id", "chunk", "id"))
+_paper_cache: dict[str, tuple[tuple, Paper]] = {}
+_PAPER_CACHE_SIZE = 256
 
+
+def _cached_paper(raw: Mapping[str, Any], raw_id: str, arxiv_id: str) -> Paper:
+    """A paper's metadata repeats on each of its chunk rows: validate it once while it stays the same."""
+    values = tuple(raw.get(f) for f in _PAPER_FIELDS)
+    cached = _paper_cache.get(raw_id)
+    if cached is not None and cached[0] == values:
+        return cached[1]
+    paper = _parse_paper(raw, raw_id, arxiv_id)
+    if len(_paper_cache) >= _PAPER_CACHE_SIZE:
+        _paper_cache.pop(next(iter(_paper_cache)))
+    _paper_cache[raw_id] = (values, paper)
+    return paper
+
+
+def _parse_paper(raw: Mapping[str, Any], raw_id: str, arxiv_id: str) -> Paper:
     title = squash(_text(raw, "title", arxiv_id, required=True) or "")
     if not title:
         raise RecordError(arxiv_id, "title", "missing or empty")
@@ -156,7 +162,7 @@ def parse_row(raw: Any, *, source: str, line: int) -> SourceRecord:
         if match and parse_arxiv_id(match.group("id")) == arxiv_id:
             pdf_url = arxiv_pdf(match.group("id"))
 
-    paper = Paper(
+    return Paper(
         arxiv_id=arxiv_id,
         title=title,
         authors=authors,
@@ -169,8 +175,24 @@ def parse_row(raw: Any, *, source: str, line: int) -> SourceRecord:
         journal_ref=squash(j) if (j := _text(raw, "journal_ref", arxiv_id)) else None,
         pdf_url=pdf_url,
         references=parse_references(raw.get("references"), arxiv_id),
-        version=_version(raw_id.strip()),
+        version=_version(raw_id),
     )
+
+
+def parse_row(raw: Any, *, source: str, line: int) -> SourceRecord:
+    """Validate one ai-arxiv row; raises :class:`RecordError` naming the field and the reason."""
+    if not isinstance(raw, dict):
+        raise RecordError(None, None, f"expected a JSON object, got {type(raw).__name__}")
+    raw_id = raw.get("doi")
+    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
+        raise RecordError(None, "doi", "missing arXiv id")
+    if not isinstance(raw_id, str):
+        raise RecordError(None, "doi", f"expected a string arXiv id, got {type(raw_id).__name__}")
+    arxiv_id = parse_arxiv_id(raw_id)
+    if arxiv_id is None:
+        raise RecordError(raw_id, "doi", f"{raw_id!r} is not an arXiv id")
+
+    paper = _cached_paper(raw, raw_id.strip(), arxiv_id)
 
     chunk = None
     if "chunk" in raw or "chunk-id" in raw:

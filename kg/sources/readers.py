@@ -1,22 +1,35 @@
-"""Input readers: JSON Lines (plain or gzip) and Parquet files, streamed row by row."""
+"""Input readers: JSON Lines (plain or gzip), Parquet, Hugging Face datasets, streamed row by row.
+
+Two record layouts are understood: the ai-arxiv chunk rows and the arXiv metadata snapshot; the
+layout of an input is told by the shape of its first record unless it is given (``layout=``).
+Containers: ``.jsonl``/``.jsonl.gz``, ``.parquet``, an ``.arrow`` file, a folder written by
+``datasets.Dataset.save_to_disk`` (its Arrow files are read with pyarrow alone), and
+``hf:NAME`` (or ``hf:NAME:SPLIT``), loaded through ``datasets`` in streaming mode.
+"""
 
 from __future__ import annotations
 
 import gzip
-import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError, RecordError
 from kg.sources.ai_arxiv import parse_row
+from kg.sources.arxiv_snapshot import looks_like_snapshot, parse_snapshot_record
 from kg.sources.records import Rejected, SourceRecord
 
 SAMPLE_NAME = "ai-arxiv-sample.jsonl"
+AI_ARXIV = "ai-arxiv"
+ARXIV_SNAPSHOT = "arxiv-snapshot"
+LAYOUTS = (AI_ARXIV, ARXIV_SNAPSHOT)
+HF_PREFIX = "hf:"
 
 Row = SourceRecord | Rejected
+RawRows = Iterator[tuple[int, Any]]  # (line or row number, a decoded record or a Rejected)
+_PARSERS: dict[str, Callable[..., SourceRecord]] = {AI_ARXIV: parse_row, ARXIV_SNAPSHOT: parse_snapshot_record}
 
 
 def sample_path() -> Path:
@@ -24,41 +37,85 @@ def sample_path() -> Path:
     return Path(str(resources.files("kg.data").joinpath(SAMPLE_NAME)))
 
 
-def detect_format(path: Path) -> str:
+def is_hub_name(path: Path | str) -> bool:
+    return str(path).startswith(HF_PREFIX)
+
+
+def detect_format(path: Path | str) -> str:
+    """The container of an input: ``jsonl``, ``parquet``, ``arrow``, ``hf-disk`` (a folder) or ``hf-hub``."""
+    if is_hub_name(path):
+        return "hf-hub"
+    path = Path(path)
+    if path.is_dir():
+        if (path / "state.json").exists() or (path / "dataset_dict.json").exists():
+            return "hf-disk"
+        raise InputError(f"{path}: a folder that is not a saved Hugging Face dataset (no state.json)")
     name = path.name.lower()
     if name.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".json", ".json.gz")):
         return "jsonl"
     if name.endswith((".parquet", ".pq")):
         return "parquet"
-    raise InputError(f"{path}: unknown input format (expected .jsonl, .jsonl.gz or .parquet)")
+    if name.endswith(".arrow"):
+        return "arrow"
+    raise InputError(
+        f"{path}: unknown input format (expected .jsonl, .jsonl.gz, .parquet, .arrow, "
+        "a saved Hugging Face dataset folder or hf:NAME)"
+    )
 
 
 def _reject(source: str, line: int, err: RecordError, raw: Any) -> Rejected:
     return Rejected(source, line, err.reason, err.field, err.record_id, raw)
 
 
-def _parse(raw: Any, source: str, line: int) -> Row:
-    try:
-        return parse_row(raw, source=source, line=line)
-    except RecordError as err:
-        return _reject(source, line, err, raw)
+def parse_rows(raws: RawRows, source: str, *, layout: str | None = None) -> Iterator[Row]:
+    """Typed records (or rejects) from decoded records; the layout is told by the first record if not given."""
+    if layout is not None and layout not in _PARSERS:
+        raise InputError(f"{source}: unknown record layout {layout!r} (expected one of {', '.join(LAYOUTS)})")
+    parse = _PARSERS[layout] if layout else None
+    for line, raw in raws:
+        if isinstance(raw, Rejected):
+            yield raw
+            continue
+        if parse is None:
+            parse = _PARSERS[ARXIV_SNAPSHOT if looks_like_snapshot(raw) else AI_ARXIV]
+        try:
+            yield parse(raw, source=source, line=line)
+        except RecordError as err:
+            yield _reject(source, line, err, raw)
 
 
-def read_jsonl(path: Path) -> Iterator[Row]:
-    """Rows of a JSON Lines file; a blank line is skipped, a broken one rejected with its line number."""
+def raw_jsonl(path: Path, *, start: int = 0, end: int | None = None, first_line: int = 1) -> RawRows:
+    """Decoded lines of a JSON Lines file; a blank line is skipped, a broken one rejected with its number.
+
+    ``start``/``end`` read only the lines that begin in that byte range (plain files), ``first_line``
+    being the number of the first of them: this is how a file is split into partitions.
+    """
     source = str(path)
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as binary:
-        text = io.TextIOWrapper(binary, encoding="utf-8", errors="surrogateescape", newline="\n")
-        for line_no, line in enumerate(text, start=1):
-            if not line.strip():
+    gz = path.name.endswith(".gz")
+    with (gzip.open(path, "rb") if gz else open(path, "rb")) as binary:
+        if start and not gz:
+            binary.seek(start - 1)
+            if binary.read(1) != b"\n":
+                binary.readline()  # finish the line that began before the range
+        position = binary.tell()
+        for line_no, data in enumerate(binary, start=first_line):
+            if end is not None and not gz and position >= end:
+                break
+            position += len(data)
+            if not data.strip():
                 continue
+            text = data.decode("utf-8", "surrogateescape")
             try:
-                raw = json.loads(line)
+                raw = json.loads(text)
             except ValueError as err:
-                yield Rejected(source, line_no, f"invalid JSON: {err}", None, None, _safe(line.rstrip("\n")))
+                yield line_no, Rejected(source, line_no, f"invalid JSON: {err}", None, None, _safe(text.rstrip("\n")))
                 continue
-            yield _parse(raw, source, line_no)
+            yield line_no, raw
+
+
+def read_jsonl(path: Path, *, layout: str | None = None) -> Iterator[Row]:
+    """Rows of a JSON Lines file."""
+    return parse_rows(raw_jsonl(path), str(path), layout=layout)
 
 
 def _safe(text: str) -> str:
@@ -66,42 +123,127 @@ def _safe(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def read_parquet(path: Path, *, batch_size: int = 1024) -> Iterator[Row]:
-    """Rows of a Parquet file, read in record batches; ``line`` is the 1-based row number."""
+def raw_parquet(path: Path, *, batch_size: int = 1024, row_groups: list[int] | None = None) -> RawRows:
+    """Rows of a Parquet file (or of some of its row groups), read in record batches; numbered from 1."""
     import pyarrow.parquet as pq
 
     try:
         parquet = pq.ParquetFile(path)
     except Exception as err:  # pyarrow raises several unrelated types for unreadable files
         raise InputError(f"{path}: not a readable Parquet file ({err})") from err
-    source = str(path)
     row_no = 0
-    for batch in parquet.iter_batches(batch_size=batch_size):
+    if row_groups:
+        row_no = sum(parquet.metadata.row_group(i).num_rows for i in range(min(row_groups)))
+    for batch in parquet.iter_batches(batch_size=batch_size, row_groups=row_groups):
         for raw in batch.to_pylist():
             row_no += 1
-            yield _parse(raw, source, row_no)
+            yield row_no, raw
 
 
-def read_path(path: Path) -> Iterator[Row]:
-    """Rows of one input file, its format told by its name."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
+def read_parquet(path: Path, *, batch_size: int = 1024, layout: str | None = None) -> Iterator[Row]:
+    """Rows of a Parquet file; ``line`` is the 1-based row number."""
+    return parse_rows(raw_parquet(path, batch_size=batch_size), str(path), layout=layout)
+
+
+def arrow_files(folder: Path) -> list[Path]:
+    """The Arrow files of a folder written by ``save_to_disk`` (a Dataset, or every split of a DatasetDict)."""
+    if (folder / "dataset_dict.json").exists():
+        splits = json.loads((folder / "dataset_dict.json").read_text())["splits"]
+        return [f for split in splits for f in arrow_files(folder / split)]
+    state = json.loads((folder / "state.json").read_text())
+    files = [folder / item["filename"] for item in state.get("_data_files", [])]
+    missing = [f for f in files if not f.exists()]
+    if missing:
+        raise InputError(f"{folder}: saved dataset lists {missing[0].name} but the file is missing")
+    return files
+
+
+def raw_arrow(path: Path, *, first_row: int = 1) -> RawRows:
+    """Rows of one Arrow IPC file (stream format, as ``datasets`` writes it, or file format)."""
+    import pyarrow as pa
+
+    try:
+        source = pa.memory_map(str(path))
+        try:
+            reader: Any = pa.ipc.open_stream(source)
+            batches: Iterable[Any] = reader
+        except pa.ArrowInvalid:
+            source = pa.memory_map(str(path))
+            file_reader = pa.ipc.open_file(source)
+            batches = (file_reader.get_batch(i) for i in range(file_reader.num_record_batches))
+    except (OSError, pa.ArrowInvalid) as err:
+        raise InputError(f"{path}: not a readable Arrow file ({err})") from err
+    row_no = first_row - 1
+    for batch in batches:
+        for raw in batch.to_pylist():
+            row_no += 1
+            yield row_no, raw
+
+
+def raw_hf_disk(folder: Path) -> RawRows:
+    """Rows of a saved Hugging Face dataset folder, numbered across its Arrow files."""
+    next_row = 1
+    for file in arrow_files(folder):
+        for row_no, raw in raw_arrow(file, first_row=next_row):
+            next_row = row_no + 1
+            yield row_no, raw
+
+
+def raw_hf_hub(name: str) -> RawRows:
+    """Rows of ``hf:NAME`` or ``hf:NAME:SPLIT`` through ``datasets.load_dataset`` in streaming mode."""
+    spec = name[len(HF_PREFIX):]
+    dataset_name, _, split = spec.partition(":")
+    try:
+        import datasets
+    except ImportError:
+        raise InputError(
+            f"{name}: reading from the Hugging Face Hub needs the `datasets` package "
+            "(pip install 'arxiv-kg[hf]'), or save the dataset to disk and pass the folder"
+        ) from None
+    try:
+        stream = datasets.load_dataset(dataset_name, split=split or "train", streaming=True)
+    except Exception as err:  # network, unknown name, missing split: all surface here
+        raise InputError(f"{name}: cannot load the dataset through `datasets`: {err}") from err
+    yield from enumerate(stream, start=1)
+
+
+def raw_rows(path: Path | str) -> RawRows:
+    """Decoded records of one input, whatever its container."""
     fmt = detect_format(path)
-    return read_jsonl(path) if fmt == "jsonl" else read_parquet(path)
+    if fmt == "hf-hub":
+        return raw_hf_hub(str(path))
+    path = Path(path)
+    if fmt == "jsonl":
+        return raw_jsonl(path)
+    if fmt == "parquet":
+        return raw_parquet(path)
+    if fmt == "arrow":
+        return raw_arrow(path)
+    return raw_hf_disk(path)
 
 
-def check_inputs(paths: Iterable[Path]) -> list[Path]:
-    """The input paths, each checked to exist and have a known format; the sample when none is given."""
+def check_input(path: Path | str) -> None:
+    """Fail early, naming the input, when it does not exist or its format is unknown."""
+    if not is_hub_name(path) and not Path(path).exists():
+        raise InputError(f"{path}: no such file")
+    detect_format(path)
+
+
+def check_inputs(paths: Iterable[Path | str]) -> list[Path]:
+    """The inputs, each checked to exist and have a known format; the sample when none is given."""
     checked = [Path(p) for p in paths] or [sample_path()]
     for path in checked:
-        detect_format(path)
-        if not path.is_file():
-            raise InputError(f"{path}: no such file")
+        check_input(path)
     return checked
 
 
-def read_inputs(paths: Iterable[Path]) -> Iterator[Row]:
+def read_path(path: Path | str, *, layout: str | None = None) -> Iterator[Row]:
+    """Rows of one input."""
+    check_input(path)
+    return parse_rows(raw_rows(path), str(path), layout=layout)
+
+
+def read_inputs(paths: Iterable[Path | str], *, layout: str | None = None) -> Iterator[Row]:
     """Rows of several inputs, one after the other; the bundled sample when none is given."""
     for path in check_inputs(paths):
-        yield from read_path(Path(path))
+        yield from read_path(path, layout=layout)

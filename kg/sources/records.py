@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
+class PaperVersion:
+    """One submitted version of a paper (``v1``, ``v2``, ...) and when it was submitted."""
+
+    label: str
+    created: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Paper:
-    """A paper's metadata, cleaned and validated. ``arxiv_id`` is versionless."""
+    """A paper's metadata, cleaned and validated. ``arxiv_id`` is versionless.
+
+    ``doi`` is the publisher's DOI when the source gives one (the arXiv snapshot does), ``license``
+    the licence IRI, ``versions`` the submission history in order.
+    """
 
     arxiv_id: str
     title: str
@@ -25,6 +37,10 @@ class Paper:
     pdf_url: str | None = None
     references: tuple[str, ...] = ()
     version: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    versions: tuple[PaperVersion, ...] = ()
+    report_no: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

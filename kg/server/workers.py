@@ -1,0 +1,386 @@
+"""Queries run in worker processes over the store opened read-only, so that a query can be stopped:
+a worker that overruns the timeout (or whose client went away) is killed and replaced.
+
+A worker answers a :class:`Task` with messages on its pipe::
+
+    ("done", media_type, body, rows)     the whole result, when it fits in one chunk
+    ("start", media_type, first_bytes)   the result type is known and the first chunk is ready
+    ("data", bytes)                      more of the body
+    ("end", rows)                        the body is complete
+    ("error", status, message)           before "start": an HTTP error; after: the body is broken
+
+Writes happen in the server process; each write bumps a generation number that travels with every
+task, and a worker whose store handle is older reopens it (RocksDB read-only handles do not see later
+writes), so a write is visible to the very next query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing as mp
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Task:
+    """One query (or one graph to read) for a worker."""
+
+    kind: str  # "query" or "graph"
+    generation: tuple[str, int]
+    text: str = ""
+    accept: str | None = None
+    format: str | None = None
+    default_graph: list[str] | None = None
+    named_graphs: list[str] | None = None
+    base_iri: str | None = None
+    graph: str | None = None  # for "graph": None is the default graph
+    row_cap: int | None = None
+
+
+class QueryFailed(Exception):
+    """The query failed before its first byte: answer with ``status``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class StreamBroken(Exception):
+    """The body had begun when the query failed, overran or was cut: the response must end broken."""
+
+
+# --- the worker side ---------------------------------------------------------------------------
+
+
+class _ChunkSender:
+    """A binary file object that sends what is written over the pipe, in chunks."""
+
+    def __init__(self, conn: Connection, media_type: str) -> None:
+        self.conn = conn
+        self.media_type = media_type
+        self.buffer: list[bytes] = []
+        self.size = 0
+        self.started = False
+
+    def write(self, data: bytes | str) -> int:
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        self.buffer.append(bytes(data))
+        self.size += len(data)
+        if self.size >= CHUNK_BYTES:
+            self._send()
+        return len(data)
+
+    def flush(self) -> None:
+        """Kept for file-object callers; chunks go out when full or at the end."""
+
+    def _send(self) -> None:
+        data = b"".join(self.buffer)
+        self.buffer, self.size = [], 0
+        if self.started:
+            self.conn.send(("data", data))
+        else:
+            self.conn.send(("start", self.media_type, data))
+            self.started = True
+
+    def finish(self, rows: int) -> None:
+        if not self.started:  # the whole result in one message: the common case of a small result
+            self.conn.send(("done", self.media_type, b"".join(self.buffer), rows))
+            return
+        self._send()
+        self.conn.send(("end", rows))
+
+
+def _execute(task: Task, store: Any, conn: Connection) -> None:
+    import pyoxigraph as ox
+
+    from kg.errors import QueryError
+    from kg.server import negotiation, results
+
+    sender: _ChunkSender | None = None
+    try:
+        if task.kind == "graph":
+            if not store.has_graph(task.graph):
+                conn.send(("error", 404, f"no graph <{task.graph}> in this store"))
+                return
+            media_type = negotiation.negotiate("triples", task.accept, task.format)
+            sender = _ChunkSender(conn, media_type)
+            rows = results.triples(store.graph_triples(task.graph), media_type, sender, cap=task.row_cap)
+            sender.finish(rows)
+            return
+        result = store.query(
+            task.text, default_graph=task.default_graph, named_graphs=task.named_graphs, base_iri=task.base_iri
+        )
+        if isinstance(result, ox.QueryBoolean):
+            media_type = negotiation.negotiate("boolean", task.accept, task.format)
+            sender = _ChunkSender(conn, media_type)
+            sender.write(results.boolean(bool(result), media_type))
+            sender.finish(1)
+        elif isinstance(result, ox.QuerySolutions):
+            media_type = negotiation.negotiate("solutions", task.accept, task.format)
+            sender = _ChunkSender(conn, media_type)
+            rows = 0
+            for piece in results.solutions(result, media_type, cap=task.row_cap):
+                sender.write(piece)
+                rows += 1
+            sender.finish(rows)
+        else:
+            media_type = negotiation.negotiate("triples", task.accept, task.format)
+            sender = _ChunkSender(conn, media_type)
+            sender.finish(results.triples(result, media_type, sender, cap=task.row_cap))
+    except negotiation.NotAcceptable as err:
+        conn.send(("error", 406, str(err)))
+    except results.RowCapExceeded as err:
+        conn.send(("error", 403, str(err)))
+    except QueryError as err:
+        conn.send(("error", 400, str(err)))
+    except (SyntaxError, ValueError, TypeError, OSError) as err:
+        # pyoxigraph raises these while evaluating lazily (and may wrap our own exceptions).
+        cause = err.__cause__ or err.__context__
+        if isinstance(cause, results.RowCapExceeded) or ("more than" in str(err) and "rows" in str(err)):
+            conn.send(("error", 403, str(cause or err)))
+        else:
+            conn.send(("error", 400 if isinstance(err, SyntaxError | ValueError) else 500, f"query failed: {err}"))
+
+
+def worker_main(conn: Connection, root: str) -> None:
+    """The loop of one worker process: open (and reopen) the store read-only, answer tasks."""
+    from kg.store import StoreDirectory
+
+    directory = StoreDirectory(root)
+    opened: tuple[tuple[str, int], Any] | None = None
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if task is None:
+            return
+        try:
+            if opened is None or opened[0] != task.generation:
+                if opened is not None:
+                    opened[1].close()
+                opened = (task.generation, directory.open(read_only=True))
+            _execute(task, opened[1], conn)
+        except Exception as err:  # keep the worker alive; the caller gets a 500
+            try:
+                conn.send(("error", 500, f"query worker failed: {type(err).__name__}: {err}"))
+            except Exception:
+                return
+
+
+# --- the server side ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    tasks: int = 0
+
+
+@dataclass
+class PoolStats:
+    timeouts: int = 0
+    killed: int = 0
+    started: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+class QueryPool:
+    """A fixed number of worker processes; ``run`` hands a task to an idle one."""
+
+    def __init__(self, root: Path, size: int) -> None:
+        self.root = str(root)
+        self.size = size
+        self._ctx = mp.get_context("spawn")
+        self._lock = threading.Lock()
+        self._idle: deque[_Worker] = deque()
+        self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker]]] = deque()
+        self._closed = False
+        self.stats = PoolStats()
+        for _ in range(size):
+            self._put(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(target=worker_main, args=(child, self.root), daemon=True, name="kg-query-worker")
+        process.start()
+        child.close()
+        self.stats.started += 1
+        return _Worker(process, parent)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill a worker (it may be mid-query) and start another in the background."""
+        self.stats.killed += 1
+        worker.process.kill()
+        worker.conn.close()
+
+        def respawn() -> None:
+            worker.process.join(5)
+            if not self._closed:
+                self._put(self._spawn())
+
+        threading.Thread(target=respawn, daemon=True).start()
+
+    def _release(self, worker: _Worker) -> None:
+        if self._closed:
+            worker.process.kill()
+        else:
+            self._put(worker)
+
+    async def _acquire(self, timeout: float) -> _Worker:
+        """An idle worker, waiting on the event loop (no thread held) until one is free."""
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._idle:
+                return self._idle.popleft()
+            waiter: asyncio.Future[_Worker] = loop.create_future()
+            self._waiters.append((loop, waiter))
+        try:
+            return await asyncio.wait_for(waiter, timeout)
+        except TimeoutError:
+            self.stats.timeouts += 1
+            raise QueryFailed(503, f"every query worker stayed busy for {timeout:g} s; try again later") from None
+
+    def _put(self, worker: _Worker) -> None:
+        """Give a worker to the oldest waiter, or back to the idle set (from any thread)."""
+        with self._lock:
+            while self._waiters:
+                loop, waiter = self._waiters.popleft()
+                if not waiter.done():
+                    loop.call_soon_threadsafe(self._deliver, waiter, worker)
+                    return
+            self._idle.append(worker)
+
+    def _deliver(self, waiter: asyncio.Future[_Worker], worker: _Worker) -> None:
+        if waiter.done():  # the waiter gave up meanwhile
+            self._put(worker)
+        else:
+            waiter.set_result(worker)
+
+    async def submit(self, task: Task, timeout: float) -> tuple[str, bytes | ResultStream]:
+        """Start ``task``; return its media type and its body (whole, or a stream once the first chunk is
+        ready). Waits on the worker's pipe from the event loop, without holding a thread.
+
+        Raises :class:`QueryFailed` (with a status: 4xx for the query, 503 for a timeout or a full pool).
+        """
+        deadline = time.monotonic() + timeout
+        worker = await self._acquire(timeout)
+        loop = asyncio.get_running_loop()
+        ready_future: asyncio.Future[None] = loop.create_future()
+        fd = worker.conn.fileno()
+        try:
+            worker.conn.send(task)
+            loop.add_reader(fd, lambda: ready_future.done() or ready_future.set_result(None))
+            try:
+                await asyncio.wait_for(ready_future, max(0.0, deadline - time.monotonic()))
+                ready = True
+            except TimeoutError:
+                ready = False
+            finally:
+                loop.remove_reader(fd)
+        except (EOFError, OSError) as err:
+            self._replace(worker)
+            raise QueryFailed(500, f"the query worker died: {err}") from err
+        except asyncio.CancelledError:
+            self._replace(worker)
+            raise
+        return self._reply(worker, ready, deadline, timeout)
+
+    def _reply(self, worker: _Worker, ready: bool, deadline: float, timeout: float) -> tuple[str, bytes | ResultStream]:
+        """Read the worker's first message (or stop it if none came in time)."""
+        if not ready:
+            self.stats.timeouts += 1
+            self._replace(worker)
+            raise QueryFailed(503, f"the query ran longer than the {timeout:g} s limit and was stopped")
+        try:
+            message = worker.conn.recv()
+        except (EOFError, OSError) as err:
+            self._replace(worker)
+            raise QueryFailed(500, f"the query worker died: {err}") from err
+        if message[0] == "error":
+            self._release(worker)
+            raise QueryFailed(message[1], message[2])
+        if message[0] == "done":
+            self._release(worker)
+            return message[1], message[2]
+        _, media_type, first = message
+        return media_type, ResultStream(self, worker, first, deadline, timeout)
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            with self._lock:
+                if not self._idle:
+                    break
+                worker = self._idle.popleft()
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+            worker.process.join(1)
+            if worker.process.is_alive():
+                worker.process.kill()
+
+
+class ResultStream:
+    """The body of a running query: an iterator of chunks that gives the worker back when complete,
+    and kills it when abandoned early (a client that disconnects stops the work)."""
+
+    def __init__(self, pool: QueryPool, worker: _Worker, first: bytes, deadline: float, timeout: float) -> None:
+        self._pool = pool
+        self._worker: _Worker | None = worker
+        self._pending: bytes | None = first
+        self._deadline = deadline
+        self._timeout = timeout
+        self.rows = 0
+
+    def __iter__(self) -> ResultStream:
+        return self
+
+    def __next__(self) -> bytes:
+        if self._pending is not None:
+            first, self._pending = self._pending, None
+            return first
+        worker = self._worker
+        if worker is None:
+            raise StopIteration
+        try:
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0 or not worker.conn.poll(remaining):
+                self._pool.stats.timeouts += 1
+                self.close()
+                raise StreamBroken(f"the query ran longer than the {self._timeout:g} s limit and was stopped")
+            message = worker.conn.recv()
+        except (EOFError, OSError) as err:
+            self.close()
+            raise StreamBroken(f"the query worker died: {err}") from err
+        if message[0] == "data":
+            return message[1]
+        self._worker = None
+        self._pool._release(worker)  # the worker finished this task and waits for the next
+        if message[0] == "end":
+            self.rows = message[1]
+            raise StopIteration
+        raise StreamBroken(message[2])
+
+    def close(self) -> None:
+        """Stop early: the worker may still be computing, so it is killed and replaced."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            self._pool._replace(worker)
+
+    def __del__(self) -> None:
+        self.close()

@@ -1,0 +1,47 @@
+"""Fixtures of the ontology, validation, export and VoID tests: the bundled sample built once on disk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from kg.build import build
+from kg.store import KgStore, StoreDirectory
+from kg.vocab import DEFAULT_BASE_IRI
+
+
+@pytest.fixture(scope="session")
+def sample_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample, built into an on-disk store (read it, never write it)."""
+    root = tmp_path_factory.mktemp("ontology-sample") / "kg-store"
+    report = build([], root, base_iri=DEFAULT_BASE_IRI)
+    assert report.rejected == 0
+    return root
+
+
+@pytest.fixture(scope="session")
+def sample_store(sample_store_dir: Path) -> KgStore:
+    return StoreDirectory(sample_store_dir).open()
+
+
+@pytest.fixture(scope="session")
+def sample_nquads(sample_store: KgStore) -> list[str]:
+    return list(sample_store.nquads())
+
+
+@pytest.fixture
+def store_copy(tmp_path: Path, sample_nquads: list[str]) -> Callable[..., KgStore]:
+    """A writable on-disk copy of the sample store, changed by the given SPARQL updates."""
+
+    def make(*updates: str) -> KgStore:
+        directory = StoreDirectory(tmp_path / "copy")
+        with directory.new_version() as writer:
+            writer.bulk_load_nquads(sample_nquads)
+        store = directory.open(read_only=False)
+        for update in updates:
+            store.update(update)
+        return store
+
+    return make
