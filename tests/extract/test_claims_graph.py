@@ -138,3 +138,14 @@ def test_held_out_quality_meets_the_targets():
     assert scores["claim_precision"] >= 0.85
     assert scores["claim_recall"] >= 0.75
     assert scores["entity_precision"] >= 0.8
+
+
+def test_the_concepts_graph_can_be_recomputed_from_the_stored_mentions(sample_store):
+    from kg.extract.entities import MENTIONS_QUERY, concepts_from_mentions
+    from kg.vocab import IriScheme
+
+    rows = [(s["concept"].value, s["class"].value, s["anchor"].value) for s in sample_store.query(MENTIONS_QUERY)]
+    recomputed = sorted(q.nquad() for q in concepts_from_mentions(rows, IriScheme(DEFAULT_BASE_IRI)))
+    graph = f"<{DEFAULT_BASE_IRI}graph/concepts> ."
+    stored = sorted(line for line in sample_store.nquads() if line.rstrip().endswith(graph))
+    assert recomputed == stored

@@ -27,6 +27,7 @@ from kg.extract.nlp.token_regex import TokenRegexMatcher
 
 PATTERNS_PACKAGE = "kg.extract.patterns"
 TEXT_KEY = "kg_text"
+MENTION_LABELS_KEY = "kg_mention_labels"
 ENTITY_TYPES = ("Method", "Task", "Metric", "Dataset", "OtherScientificTerm")
 
 
@@ -299,15 +300,18 @@ class EntityRuler:
                 span = doc.char_span(m.start(), m.end(), alignment_mode="contract")
                 if span is not None and len(span):
                     spans.append(Span(doc, span.start, span.end, label=label, kb_id=concept_key(canonical)))
-        doc.spans["kg_entities"] = filter_spans(spans)
-        labels = doc.user_data.setdefault("kg_concept_labels", {})
-        for span in spans:
-            if span.kb_id_ not in labels:
-                labels[span.kb_id_] = self._display(span)
+        kept = filter_spans(spans)
+        doc.spans["kg_entities"] = kept
+        # each mention's display name depends on its own text only, so that a concept's label can be
+        # recomputed from the mentions a store holds (see kg.extract.entities.concepts_from_mentions)
+        doc.user_data[MENTION_LABELS_KEY] = {(s.start, s.end): self._display(s) for s in kept}
         return doc
 
     def _display(self, span: Span) -> str:
-        surface = span_text(span)
+        return self.display(span_text(span))
+
+    def display(self, surface: str) -> str:
+        """A concept's display name from one mention's text: the gazetteer's name, else the text itself."""
         known = self._known(surface) or self._known(_SIZE.sub("", surface).strip(" -"))
         return known[1] if known else " ".join(surface.split())
 
