@@ -73,6 +73,14 @@ class Settings(BaseSettings):
         "https://w3id.org/arxiv-kg/", description="Contact URL sent in the User-Agent of outgoing requests."
     )
 
+    @field_validator("update_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: Any) -> Any:
+        """``KG_UPDATE_TOKEN=`` (empty, as compose passes an unset variable) keeps updates off."""
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
     @field_validator("federation_allow", mode="before")
     @classmethod
     def _split_allow(cls, value: Any) -> Any:
