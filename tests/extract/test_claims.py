@@ -173,3 +173,17 @@ def test_the_regex_matcher_finds_what_spacys_matcher_finds_on_the_sample(sample_
             # spaCy also reports overlapping matches that start later inside one of ours: same keys, a subset of starts
             assert found <= expected
             assert {k for k, _ in found} == {k for k, _ in expected}
+
+
+def test_a_trained_pipeline_given_by_name_or_path_gets_our_rules_appended(tmp_path):
+    # no trained English model can be installed here: a saved pipeline with spaCy's own sentencizer
+    # stands in for one (``--nlp`` accepts a package name or a path, as spacy.load does)
+    base = spacy.blank("en")
+    base.add_pipe("sentencizer")
+    base.to_disk(tmp_path / "trained")
+    name = str(tmp_path / "trained")
+    nlp = load_pipeline(name)
+    assert nlp.pipe_names == ["sentencizer", "kg_debris", "kg_entities", "kg_claims"]
+    job = TextJob("2401.00001", "Intro. Our model outperforms GPT-4 on MMLU by 3 points.", 0)
+    result = extract_batch([job], "https://example.org/kg/", name)
+    assert result.claims == 1 and "ontology#outperforms" in result.nquads
