@@ -239,7 +239,17 @@ def extract_batch(jobs: Sequence[TextJob], base_iri: str, nlp_name: str | None =
     jobs = [job for job in jobs if len(job.text) <= nlp.max_length]
     lines: list[str] = []
     result = BatchResult("")
-    for job, doc in zip(jobs, docs_for(jobs, nlp_name), strict=True):
+    try:
+        pairs = list(zip(jobs, docs_for(jobs, nlp_name), strict=True))
+    except Exception:  # one bad text must not stop the others: redo the batch one text at a time
+        pairs = []
+        for job in jobs:
+            try:
+                pairs.append((job, next(iter(docs_for([job], nlp_name)))))
+            except Exception as err:
+                log.warning("claims: paper %s %s skipped: %s: %s", job.arxiv_id, job.context_key,
+                            type(err).__name__, err)
+    for job, doc in pairs:
         mentions = find_mentions(doc)
         claims = find_claims(doc, mentions)
         context = context_iri(job, iris)

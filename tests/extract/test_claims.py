@@ -187,3 +187,23 @@ def test_a_trained_pipeline_given_by_name_or_path_gets_our_rules_appended(tmp_pa
     job = TextJob("2401.00001", "Intro. Our model outperforms GPT-4 on MMLU by 3 points.", 0)
     result = extract_batch([job], "https://example.org/kg/", name)
     assert result.claims == 1 and "ontology#outperforms" in result.nquads
+
+
+@spacy.Language.component("kg_test_fragile")
+def _fragile(doc):
+    """A real component that cannot read some texts: the failure the batch must survive."""
+    if "BREAK" in doc.text:
+        raise RuntimeError("cannot read this text")
+    return doc
+
+
+def test_a_text_that_breaks_the_pipeline_is_skipped_and_the_batch_goes_on(tmp_path, caplog):
+    base = spacy.blank("en")
+    base.add_pipe("sentencizer")
+    base.add_pipe("kg_test_fragile")
+    base.to_disk(tmp_path / "fragile")
+    jobs = [TextJob("2401.00001", "BREAK. We find that it fails.", 0),
+            TextJob("2401.00001", "Our model outperforms GPT-4 on MMLU by 3 points.", 1)]
+    result = extract_batch(jobs, "https://example.org/kg/", str(tmp_path / "fragile"))
+    assert result.claims == 1 and "/chunk/1>" in result.nquads and "/chunk/0>" not in result.nquads
+    assert "2401.00001 c0 skipped: RuntimeError: cannot read this text" in caplog.text
