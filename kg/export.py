@@ -92,8 +92,13 @@ def export(
         prefixes.update({name: f"{base_iri}{name}/" for name in ("paper", "person", "category", "concept", "graph")})
     if to_stdout:
         writer = _ProgressWriter(sys.stdout.buffer)
-        store.dump(writer, fmt, graph=graph, prefixes=prefixes)
-        sys.stdout.buffer.flush()
+        try:
+            store.dump(writer, fmt, graph=graph, prefixes=prefixes)
+            sys.stdout.buffer.flush()
+        except (BrokenPipeError, KgError) as err:  # the reader went away (`kg export | head`): stop quietly
+            if isinstance(err, KgError) and "Broken pipe" not in str(err):
+                raise
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return writer.written
     path = Path(output)
     path.parent.mkdir(parents=True, exist_ok=True)

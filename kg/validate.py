@@ -115,18 +115,26 @@ class SparqlConstraint:
     messages: tuple[str, ...]
     severity: str
     targets: str
+    direct_targets: str
     prefixes: str
 
-    def query(self) -> str:
+    def query(self, *, subclasses: bool = True) -> str:
+        targets = self.targets if subclasses else self.direct_targets
         return (
-            f"{self.prefixes}SELECT * WHERE {{\n  {{ SELECT DISTINCT ?this WHERE {{ {self.targets} }} }}\n"
+            f"{self.prefixes}SELECT * WHERE {{\n  {{ SELECT DISTINCT ?this WHERE {{ {targets} }} }}\n"
             f"  {{ {self.select} }}\n}}"
         )
 
 
-def _target_pattern(shapes: rdflib.Graph, shape: rdflib.term.Node) -> str:
+def _target_pattern(shapes: rdflib.Graph, shape: rdflib.term.Node, *, subclasses: bool = True) -> str:
+    """The focus nodes of a shape as a SPARQL pattern binding ``?this``.
+
+    ``subclasses=False`` leaves out the ``rdfs:subClassOf*`` step of class targets (ten times faster
+    in Oxigraph): right when the data holds no ``rdfs:subClassOf`` triple.
+    """
     rdf_type, subclass = rdflib.RDF.type, rdflib.RDFS.subClassOf
-    parts = [f"{{ ?this <{rdf_type}>/<{subclass}>* <{c}> }}" for c in shapes.objects(shape, SH.targetClass)]
+    step = f"<{rdf_type}>/<{subclass}>*" if subclasses else f"<{rdf_type}>"
+    parts = [f"{{ ?this {step} <{c}> }}" for c in shapes.objects(shape, SH.targetClass)]
     parts += [f"{{ ?this <{p}> ?_target }}" for p in shapes.objects(shape, SH.targetSubjectsOf)]
     parts += [f"{{ ?_target <{p}> ?this }}" for p in shapes.objects(shape, SH.targetObjectsOf)]
     parts += [f"{{ VALUES ?this {{ {n.n3()} }} }}" for n in shapes.objects(shape, SH.targetNode)]
@@ -159,6 +167,7 @@ def sparql_constraints() -> tuple[SparqlConstraint, ...]:
             messages=tuple(sorted(str(m) for m in shapes.objects(constraint, SH.message))),
             severity=str(severity).rsplit("#", 1)[-1],
             targets=targets,
+            direct_targets=_target_pattern(shapes, shape, subclasses=False),
             prefixes=_prefix_declarations(shapes, constraint),
         ))
     return tuple(sorted(out, key=lambda c: (c.shape, c.select)))
@@ -270,9 +279,11 @@ def validate_graph(data: rdflib.Graph) -> ValidationReport:
 _TEMPLATE_VAR = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _run_sparql_constraint(store: KgStore, constraint: SparqlConstraint) -> Iterator[Violation]:
+def _run_sparql_constraint(
+    store: KgStore, constraint: SparqlConstraint, *, subclasses: bool = True
+) -> Iterator[Violation]:
     """The results of one SHACL-SPARQL constraint over the whole store, evaluated by Oxigraph."""
-    solutions = store.query(constraint.query())
+    solutions = store.query(constraint.query(subclasses=subclasses))
     names = [v.value for v in solutions.variables]
     for solution in solutions:
         bound = {name: solution[name] for name in names if solution[name] is not None}
@@ -316,7 +327,9 @@ def _batches(store: KgStore, base_iri: str) -> Iterator[list[ox.Quad]]:
     """The store in batches: paper graphs with their shared context, then the shared graphs by subject."""
     iris = IriScheme(base_iri)
     graphs = set(store.named_graphs())
-    shared = sorted(g for g in (iris.shared_graph(name) for name in SHARED_GRAPHS) if g in graphs)
+    # shared graphs by IRI under the base, or by name (a store built under another base IRI)
+    named = {iris.shared_graph(name) for name in SHARED_GRAPHS}
+    shared = sorted(g for g in graphs if g in named or g.rstrip("/").rsplit("/", 1)[-1] in SHARED_GRAPHS)
     papers = sorted(graphs - set(shared))
     for start in range(0, len(papers), BATCH_GRAPHS):
         quads = [q for g in papers[start:start + BATCH_GRAPHS] for q in store.quads(graph=g)]
@@ -332,15 +345,72 @@ def _batches(store: KgStore, base_iri: str) -> Iterator[list[ox.Quad]]:
             yield run + _closure(store, run, shared)
 
 
-def validate_store(store: KgStore, *, base_iri: str = DEFAULT_BASE_IRI) -> ValidationReport:
-    """Check a whole store (the union of its graphs) against the shapes, in bounded memory."""
+PlainTerm = tuple[str, ...]
+
+
+def _plain(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> PlainTerm:
+    """A picklable form of a term, for worker processes."""
+    if isinstance(term, ox.NamedNode):
+        return ("I", term.value)
+    if isinstance(term, ox.BlankNode):
+        return ("B", term.value)
+    return ("L", term.value, term.datatype.value, term.language or "")
+
+
+def _from_plain(term: PlainTerm) -> rdflib.term.Node:
+    if term[0] == "I":
+        return rdflib.URIRef(term[1])
+    if term[0] == "B":
+        return rdflib.BNode(term[1])
+    if term[3]:
+        return rdflib.Literal(term[1], lang=term[3])
+    return rdflib.Literal(term[1], datatype=rdflib.URIRef(term[2]))
+
+
+def _check_plain_batch(triples: list[tuple[PlainTerm, PlainTerm, PlainTerm]]) -> list[Violation]:
+    """Worker side: SHACL core on one batch sent as plain terms."""
+    graph = rdflib.Graph()
+    for s, p, o in triples:
+        graph.add((_from_plain(s), _from_plain(p), _from_plain(o)))
+    return _pyshacl(graph, core_shapes_graph())
+
+
+def _core_results(store: KgStore, base_iri: str, workers: int) -> Iterator[list[Violation]]:
+    batches = progress(_batches(store, base_iri), total=None, desc="validate", unit="batches")
+    if workers <= 1:
+        core = core_shapes_graph()
+        for batch in batches:
+            yield _pyshacl(to_rdflib(batch), core)
+        return
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: set[Future[list[Violation]]] = set()
+        for batch in batches:
+            plain = [(_plain(q.subject), _plain(q.predicate), _plain(q.object)) for q in batch]
+            pending.add(pool.submit(_check_plain_batch, plain))
+            if len(pending) >= 2 * workers:  # bounded: at most two batches per worker in flight
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield future.result()
+        for future in pending:
+            yield future.result()
+
+
+def validate_store(store: KgStore, *, base_iri: str = DEFAULT_BASE_IRI, workers: int = 1) -> ValidationReport:
+    """Check a whole store (the union of its graphs) against the shapes, in bounded memory.
+
+    ``workers`` > 1 checks the SHACL core batches in that many worker processes.
+    """
     start = time.perf_counter()
     results: set[Violation] = set()
+    subclasses = bool(store.query(f"ASK {{ ?a <{rdflib.RDFS.subClassOf}> ?b }}"))
     for constraint in sparql_constraints():
-        results.update(_run_sparql_constraint(store, constraint))
+        results.update(_run_sparql_constraint(store, constraint, subclasses=subclasses))
     log.info("SHACL-SPARQL constraints checked in %.1f s", time.perf_counter() - start)
-    core = core_shapes_graph()
-    for batch in progress(_batches(store, base_iri), total=None, desc="validate", unit="batches"):
-        results.update(_pyshacl(to_rdflib(batch), core))
+    for batch_results in _core_results(store, base_iri, workers):
+        results.update(batch_results)
     ordered = sorted(results)
     return ValidationReport(not ordered, ordered, len(store), time.perf_counter() - start)

@@ -104,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     status = EXIT_REJECTS if report.rejected else 0
     if args.validate and not args.shards_only:
         store = StoreDirectory(settings.store).open()
-        valid = validate.print_report(validate_store(store, base_iri=settings.base_iri), limit=100)
+        checked = validate_store(store, base_iri=settings.base_iri, workers=settings.workers)
+        valid = validate.print_report(checked, limit=100)
         status = status or valid
     return status

@@ -27,6 +27,7 @@ def register(subparsers: Any) -> None:
     )
     add_store_options(parser)
     parser.add_argument("--limit", type=int, default=100, help="print at most this many results (default 100)")
+    parser.add_argument("--workers", type=int, help="worker processes for the SHACL core checks (env KG_WORKERS)")
     parser.set_defaults(func=run)
 
 
@@ -37,6 +38,7 @@ def print_report(report: ValidationReport, *, limit: int | None, out: Any = None
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = settings_from(args, workers=args.workers)
     store = StoreDirectory(settings.store).open()
-    return print_report(validate_store(store, base_iri=settings.base_iri), limit=args.limit)
+    report = validate_store(store, base_iri=settings.base_iri, workers=settings.workers)
+    return print_report(report, limit=args.limit)

@@ -17,7 +17,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from kg.server import graph_store, ops, pages, sparql
+from kg.federation import Federation
+from kg.server import graph_store, ops, pages, published, resources, sparql
+from kg.server.fastpath import QueryFastPath
 from kg.server.state import ServerState
 from kg.server.workers import QueryPool
 from kg.settings import Settings
@@ -36,8 +38,11 @@ def _open(settings: Settings) -> ServerState:
     directory = StoreDirectory(settings.store)
     writable = settings.update_token is not None or not directory.exists()
     store = directory.open_or_create() if writable else directory.open(read_only=True)
-    pool = QueryPool(settings.store, settings.query_workers)
-    return ServerState(settings=settings, directory=directory, store=store, pool=pool, writable=writable)
+    pool = QueryPool(settings.store, settings.query_workers, settings)
+    return ServerState(
+        settings=settings, directory=directory, store=store, pool=pool, writable=writable,
+        federation=Federation(settings),
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -66,6 +71,9 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (sparql.router, graph_store.router, pages.router, ops.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    # Linked data last: the resource router is a catch-all for the IRIs under the base.
+    app.include_router(published.router)
+    app.include_router(resources.router)
 
     @app.exception_handler(HTTPException)
     async def plain_error(request: Request, exc: HTTPException) -> PlainTextResponse:
@@ -82,3 +90,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(ops.AccessLogMiddleware, metrics=app.state.metrics)
     return app
+
+
+
+def serving_app(settings: Settings) -> QueryFastPath:
+    """What uvicorn serves: the app behind the lean path for plain ``GET /sparql`` queries."""
+    app = create_app(settings)
+    return QueryFastPath(app, app.state.metrics)

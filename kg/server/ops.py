@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
@@ -44,7 +45,7 @@ class Metrics:
             if broken:
                 self.broken += 1
 
-    def render(self, pool_stats: Any) -> str:
+    def render(self, pool_stats: Any, idle_workers: int) -> str:
         with self._lock:
             lines = [
                 "# HELP kg_http_requests_total HTTP requests by method, route and status.",
@@ -76,6 +77,9 @@ class Metrics:
             "# HELP kg_query_workers_killed_total Query workers killed (timeout or abandoned stream).",
             "# TYPE kg_query_workers_killed_total counter",
             f"kg_query_workers_killed_total {pool_stats.killed}",
+            "# HELP kg_query_workers_idle Query workers started and waiting for a query.",
+            "# TYPE kg_query_workers_idle gauge",
+            f"kg_query_workers_idle {idle_workers}",
         ]
         return "\n".join(lines) + "\n"
 
@@ -110,23 +114,28 @@ class AccessLogMiddleware:
             broken = True
             raise
         finally:
-            seconds = time.perf_counter() - start
-            route = scope.get("route")
-            path = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static") else "other")
-            self.metrics.observe(scope["method"], path, status, seconds, broken=broken)
-            access_log.info(
-                json.dumps(
-                    {
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "ms": round(seconds * 1000, 2),
-                        "bytes": sent,
-                        "broken": broken,
-                        "client": (scope.get("client") or ("", 0))[0],
-                    }
-                )
-            )
+            route = getattr(scope.get("route"), "path", None)
+            log_access(self.metrics, scope, status, time.perf_counter() - start, sent, broken=broken, route=route)
+
+
+def log_access(
+    metrics: Metrics, scope: Any, status: int, seconds: float, sent: int, *, broken: bool, route: str | None = None
+) -> None:
+    """Count a finished request and write its access-log line (JSON)."""
+    if route is None:
+        route = "/static" if scope["path"].startswith("/static") else scope["path"] if scope["path"] == "/sparql" \
+            else "other"
+    metrics.observe(scope["method"], route, status, seconds, broken=broken)
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info(json.dumps({
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "ms": round(seconds * 1000, 2),
+            "bytes": sent,
+            "broken": broken,
+            "client": (scope.get("client") or ("", 0))[0],
+        }))
 
 
 @router.get("/health", summary="Ready once the store is open")
@@ -135,7 +144,13 @@ def health(request: Request) -> Response:
     if state is None or not state.ready:
         return JSONResponse({"status": "starting"}, status_code=503)
     return JSONResponse(
-        {"status": "ok", "store": str(state.store.path), "writable": state.writable, "workers": state.pool.size}
+        {
+            "status": "ok",
+            "store": str(state.store.path),
+            "writable": state.writable,
+            "workers": state.pool.size,
+            "pid": os.getpid(),
+        }
     )
 
 
@@ -143,5 +158,6 @@ def health(request: Request) -> Response:
 def metrics(request: Request) -> PlainTextResponse:
     state = request.state.kg
     return PlainTextResponse(
-        request.app.state.metrics.render(state.pool.stats), media_type="text/plain; version=0.0.4; charset=utf-8"
+        request.app.state.metrics.render(state.pool.stats, state.pool.idle()),
+        media_type="text/plain; version=0.0.4; charset=utf-8",
     )

@@ -189,6 +189,19 @@ def solutions(result: ox.QuerySolutions, media_type: str, *, cap: int | None = N
     return SOLUTION_WRITERS[media_type](result, names, cap)
 
 
+NATIVE_RESULT_FORMATS = {
+    media.SPARQL_JSON: ox.QueryResultsFormat.JSON,
+    media.SPARQL_XML: ox.QueryResultsFormat.XML,
+    media.CSV: ox.QueryResultsFormat.CSV,
+    media.TSV: ox.QueryResultsFormat.TSV,
+}
+
+
+def write_solutions(result: ox.QuerySolutions, media_type: str, output: Any) -> None:
+    """A SELECT result through pyoxigraph's own (streaming) serializer, into a binary ``output``."""
+    result.serialize(output, NATIVE_RESULT_FORMATS[media_type])
+
+
 def boolean(value: bool, media_type: str) -> str:
     """An ASK result in ``media_type``."""
     text = "true" if value else "false"

@@ -12,9 +12,14 @@ from kg.settings import Settings
 
 def has_token(request: Request, settings: Settings) -> bool:
     """Whether the request carries the configured update token."""
-    if settings.update_token is None:
+    return token_matches(request.headers.get("authorization"), settings)
+
+
+def token_matches(authorization: str | None, settings: Settings) -> bool:
+    """Whether an ``Authorization`` header value is ``Bearer <the configured token>``."""
+    if settings.update_token is None or not authorization:
         return False
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() != "bearer" or not credentials:
         return False
     expected = settings.update_token.get_secret_value().encode("utf-8")

@@ -4,21 +4,22 @@ with the token, the Service Description (or the query UI for a browser) on a GET
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from kg.errors import QueryError
+from kg.errors import FederationError, FederationRefused, FederationRemoteError, QueryError
 from kg.server import negotiation, results
 from kg.server.pages import ui_page
-from kg.server.security import has_token, require_update_token
+from kg.server.security import require_update_token, token_matches
 from kg.server.service_description import service_description
 from kg.server.state import ServerState, get_state
 from kg.server.streaming import ResultResponse
 from kg.server.update_dataset import DatasetConflict, apply_dataset
-from kg.server.workers import QueryFailed, Task
+from kg.server.workers import QueryFailed, ResultStream, Task
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
 
@@ -76,7 +77,7 @@ async def sparql_get(request: Request, state: Annotated[ServerState, Depends(get
         if negotiation.is_browser(accept) and "format" not in params:
             return ui_page(state.settings)
         return service_description(request, state)
-    return await _query(request, state, query, _dataset(params.getlist))
+    return await _query(request, state, query, dataset_from(params.getlist))
 
 
 @router.post("/sparql", summary="Query or update by POST (form or direct body)", openapi_extra=QUERY_DOC)
@@ -96,10 +97,10 @@ async def sparql_post(request: Request, state: Annotated[ServerState, Depends(ge
             return url_params.getlist(name) + form.get(name, [])
 
         if queries:
-            return await _query(request, state, _one(queries, "query") or "", _dataset(values))
+            return await _query(request, state, _one(queries, "query") or "", dataset_from(values))
         return await _update(request, state, _one(updates, "update") or "", values)
     if media == SPARQL_QUERY:
-        return await _query(request, state, _decode(body, charset, "query"), _dataset(url_params.getlist))
+        return await _query(request, state, _decode(body, charset, "query"), dataset_from(url_params.getlist))
     if media == SPARQL_UPDATE:
         return await _update(request, state, _decode(body, charset, "update"), url_params.getlist)
     raise HTTPException(
@@ -108,7 +109,7 @@ async def sparql_post(request: Request, state: Annotated[ServerState, Depends(ge
     )
 
 
-def _dataset(values) -> dict[str, list[str] | None]:  # type: ignore[no-untyped-def]
+def dataset_from(values) -> dict[str, list[str] | None]:  # type: ignore[no-untyped-def]
     """The protocol's dataset: named graphs alone leave the default graph empty, nothing gives the union."""
     default, named = values("default-graph-uri"), values("named-graph-uri")
     return {
@@ -122,18 +123,37 @@ def _endpoint_url(request: Request) -> str:
     return str(request.url.replace(query="", fragment="")).rstrip("?")
 
 
-async def _query(request: Request, state: ServerState, query: str, dataset: dict) -> Response:  # type: ignore[type-arg]
+@dataclass(frozen=True)
+class Answer:
+    """What a query gets: a status, headers and a body (whole, streaming, or none for a 304)."""
+
+    status: int
+    headers: dict[str, str]
+    media_type: str | None = None
+    body: bytes | ResultStream | None = None
+
+
+async def answer_query(
+    state: ServerState,
+    query: str,
+    dataset: dict,  # type: ignore[type-arg]
+    *,
+    accept: str | None,
+    authorization: str | None,
+    if_none_match: str | None,
+    base_iri: str,
+) -> Answer:
+    """Run a query for any caller (a route, the fast path); raises :class:`QueryFailed` for an HTTP error."""
     settings = state.settings
     if len(query) > settings.max_query_length:
-        raise HTTPException(413, f"the query is {len(query)} characters long; the limit is {settings.max_query_length}")
+        raise QueryFailed(413, f"the query is {len(query)} characters long; the limit is {settings.max_query_length}")
     if not query.strip():
-        raise HTTPException(400, "the query is empty")
-    anonymous = not has_token(request, settings)
-    accept = request.headers.get("accept")
+        raise QueryFailed(400, "the query is empty")
+    anonymous = not token_matches(authorization, settings)
     etag = _etag(state, query, accept, dataset, anonymous)
     headers = {"ETag": etag, "Last-Modified": state.last_modified_header(), "Vary": "Accept, Accept-Encoding"}
-    if etag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers=headers)
+    if if_none_match and etag in if_none_match:
+        return Answer(304, headers)
     task = Task(
         kind="query",
         generation=state.generation(),
@@ -142,16 +162,27 @@ async def _query(request: Request, state: ServerState, query: str, dataset: dict
         format=dataset["format"],
         default_graph=dataset["default_graph"],
         named_graphs=dataset["named_graphs"],
-        base_iri=_endpoint_url(request),
+        base_iri=base_iri,
         row_cap=settings.max_result_rows if anonymous else None,
     )
+    media_type, body = await state.pool.submit(task, settings.query_timeout_s)
+    return Answer(200, headers, results.content_type(media_type), body)
+
+
+async def _query(request: Request, state: ServerState, query: str, dataset: dict) -> Response:  # type: ignore[type-arg]
+    headers = request.headers
     try:
-        media_type, stream = await state.pool.submit(task, settings.query_timeout_s)
+        answer = await answer_query(
+            state, query, dataset, accept=headers.get("accept"), authorization=headers.get("authorization"),
+            if_none_match=headers.get("if-none-match"), base_iri=_endpoint_url(request),
+        )
     except QueryFailed as err:
         raise HTTPException(err.status, err.message) from None
-    if isinstance(stream, bytes):
-        return Response(stream, media_type=results.content_type(media_type), headers=headers)
-    return ResultResponse(stream, media_type=results.content_type(media_type), headers=headers)
+    if answer.body is None:
+        return Response(status_code=answer.status, headers=answer.headers)
+    if isinstance(answer.body, bytes):
+        return Response(answer.body, media_type=answer.media_type, headers=answer.headers)
+    return ResultResponse(answer.body, media_type=answer.media_type, headers=answer.headers)
 
 
 def _etag(state: ServerState, query: str, accept: str | None, dataset: dict, anonymous: bool) -> str:  # type: ignore[type-arg]
@@ -176,11 +207,16 @@ async def _update(request: Request, state: ServerState, update: str, values) -> 
 
     def run() -> None:
         with state.writing() as store:
-            store.update(text, base_iri=base_iri)
+            # SERVICE and LOAD in an update are checked against the allowlist and fetched by our client.
+            state.federation.execute_update(store, text, base_iri=base_iri)
 
     try:
         await run_in_threadpool(run)
-    except QueryError as err:
+    except FederationRefused as err:
+        raise HTTPException(403, str(err)) from None
+    except FederationRemoteError as err:
+        raise HTTPException(502, str(err)) from None
+    except (QueryError, FederationError) as err:
         raise HTTPException(400, str(err)) from None
     except (ValueError, OSError) as err:
         raise HTTPException(400, f"the update failed: {err}") from None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fastapi import Request
 
+from kg.federation import Federation
 from kg.server.workers import QueryPool
 from kg.settings import Settings
 from kg.store import CURRENT, KgStore, StoreDirectory
@@ -28,6 +29,7 @@ class ServerState:
     store: KgStore
     pool: QueryPool
     writable: bool
+    federation: Federation
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     writes: int = 0
     last_modified: float = field(default_factory=time.time)
@@ -84,11 +86,11 @@ def _built_at(directory: StoreDirectory) -> float | None:
     return version.stat().st_mtime if version is not None else None
 
 
-def get_state(request: Request) -> ServerState:
-    """The server state opened by the lifespan."""
+async def get_state(request: Request) -> ServerState:
+    """The server state opened by the lifespan (``async``: a plain ``def`` would cost a thread hop)."""
     return request.state.kg
 
 
-def get_store(request: Request) -> KgStore:
+async def get_store(request: Request) -> KgStore:
     """The store opened by the lifespan (writable when updates are enabled)."""
     return request.state.kg.store

@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing as mp
+import os
 import threading
 import time
 from collections import deque
@@ -74,10 +75,19 @@ class _ChunkSender:
         self.buffer: list[bytes] = []
         self.size = 0
         self.started = False
+        self.line_cap: int | None = None  # stop when more lines than this were written
+        self.cap = 0
+        self.lines = 0
 
     def write(self, data: bytes | str) -> int:
         if isinstance(data, str):
             data = data.encode("utf-8")
+        if self.line_cap is not None:
+            self.lines += data.count(b"\n")
+            if self.lines > self.line_cap:
+                from kg.server.results import RowCapExceeded
+
+                raise RowCapExceeded(self.cap)
         self.buffer.append(bytes(data))
         self.size += len(data)
         if self.size >= CHUNK_BYTES:
@@ -104,10 +114,10 @@ class _ChunkSender:
         self.conn.send(("end", rows))
 
 
-def _execute(task: Task, store: Any, conn: Connection) -> None:
+def _execute(task: Task, store: Any, conn: Connection, federation: Any) -> None:
     import pyoxigraph as ox
 
-    from kg.errors import QueryError
+    from kg.errors import FederationError, FederationRefused, FederationRemoteError, QueryError
     from kg.server import negotiation, results
 
     sender: _ChunkSender | None = None
@@ -121,8 +131,10 @@ def _execute(task: Task, store: Any, conn: Connection) -> None:
             rows = results.triples(store.graph_triples(task.graph), media_type, sender, cap=task.row_cap)
             sender.finish(rows)
             return
-        result = store.query(
-            task.text, default_graph=task.default_graph, named_graphs=task.named_graphs, base_iri=task.base_iri
+        # SERVICE goes through the federation layer: the allowlist, then our own client (never pyoxigraph's).
+        result = federation.execute(
+            store, task.text, default_graph=task.default_graph, named_graphs=task.named_graphs,
+            base_iri=task.base_iri,
         )
         if isinstance(result, ox.QueryBoolean):
             media_type = negotiation.negotiate("boolean", task.accept, task.format)
@@ -132,11 +144,15 @@ def _execute(task: Task, store: Any, conn: Connection) -> None:
         elif isinstance(result, ox.QuerySolutions):
             media_type = negotiation.negotiate("solutions", task.accept, task.format)
             sender = _ChunkSender(conn, media_type)
-            rows = 0
-            for piece in results.solutions(result, media_type, cap=task.row_cap):
-                sender.write(piece)
-                rows += 1
-            sender.finish(rows)
+            if task.row_cap is None or media_type == negotiation.TSV:
+                # pyoxigraph's own serializer (fast); a TSV row is one line, so the cap counts lines.
+                sender.line_cap = None if task.row_cap is None else task.row_cap + 1
+                sender.cap = task.row_cap
+                results.write_solutions(result, media_type, sender)
+            else:
+                for piece in results.solutions(result, media_type, cap=task.row_cap):
+                    sender.write(piece)
+            sender.finish(-1)
         else:
             media_type = negotiation.negotiate("triples", task.accept, task.format)
             sender = _ChunkSender(conn, media_type)
@@ -145,22 +161,27 @@ def _execute(task: Task, store: Any, conn: Connection) -> None:
         conn.send(("error", 406, str(err)))
     except results.RowCapExceeded as err:
         conn.send(("error", 403, str(err)))
-    except QueryError as err:
+    except FederationRefused as err:
+        conn.send(("error", 403, str(err)))
+    except FederationRemoteError as err:
+        conn.send(("error", 502, str(err)))
+    except (QueryError, FederationError) as err:
         conn.send(("error", 400, str(err)))
     except (SyntaxError, ValueError, TypeError, OSError) as err:
-        # pyoxigraph raises these while evaluating lazily (and may wrap our own exceptions).
-        cause = err.__cause__ or err.__context__
-        if isinstance(cause, results.RowCapExceeded) or ("more than" in str(err) and "rows" in str(err)):
-            conn.send(("error", 403, str(cause or err)))
-        else:
-            conn.send(("error", 400 if isinstance(err, SyntaxError | ValueError) else 500, f"query failed: {err}"))
+        # pyoxigraph raises these while evaluating lazily.
+        conn.send(("error", 400 if isinstance(err, SyntaxError | ValueError) else 500, f"query failed: {err}"))
 
 
-def worker_main(conn: Connection, root: str) -> None:
+def worker_main(conn: Connection, root: str, settings: Any) -> None:
     """The loop of one worker process: open (and reopen) the store read-only, answer tasks."""
+    from kg.federation import Federation
     from kg.store import StoreDirectory
 
     directory = StoreDirectory(root)
+    federation = Federation(settings)  # one per process: it holds the cache of remote answers
+    from kg.server import negotiation, results  # noqa: F401 - imported now, not on the first query
+
+    conn.send(("ready",))
     opened: tuple[tuple[str, int], Any] | None = None
     while True:
         try:
@@ -174,7 +195,7 @@ def worker_main(conn: Connection, root: str) -> None:
                 if opened is not None:
                     opened[1].close()
                 opened = (task.generation, directory.open(read_only=True))
-            _execute(task, opened[1], conn)
+            _execute(task, opened[1], conn, federation)
         except Exception as err:  # keep the worker alive; the caller gets a 500
             try:
                 conn.send(("error", 500, f"query worker failed: {type(err).__name__}: {err}"))
@@ -183,6 +204,13 @@ def worker_main(conn: Connection, root: str) -> None:
 
 
 # --- the server side ---------------------------------------------------------------------------
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 @dataclass
@@ -203,8 +231,9 @@ class PoolStats:
 class QueryPool:
     """A fixed number of worker processes; ``run`` hands a task to an idle one."""
 
-    def __init__(self, root: Path, size: int) -> None:
+    def __init__(self, root: Path, size: int, settings: Any) -> None:
         self.root = str(root)
+        self.settings = settings
         self.size = size
         self._ctx = mp.get_context("spawn")
         self._lock = threading.Lock()
@@ -212,12 +241,15 @@ class QueryPool:
         self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker]]] = deque()
         self._closed = False
         self.stats = PoolStats()
-        for _ in range(size):
-            self._put(self._spawn())
+        starting = [self._spawn() for _ in range(size)]
+        for worker in starting:  # ready only when every worker has imported what it needs
+            self._put(self._ready(worker))
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(target=worker_main, args=(child, self.root), daemon=True, name="kg-query-worker")
+        process = self._ctx.Process(
+            target=worker_main, args=(child, self.root, self.settings), daemon=True, name="kg-query-worker"
+        )
         process.start()
         child.close()
         self.stats.started += 1
@@ -232,9 +264,24 @@ class QueryPool:
         def respawn() -> None:
             worker.process.join(5)
             if not self._closed:
-                self._put(self._spawn())
+                with contextlib.suppress(QueryFailed):
+                    self._put(self._ready(self._spawn()))
 
         threading.Thread(target=respawn, daemon=True).start()
+
+    def idle(self) -> int:
+        """Workers started and waiting for a task."""
+        with self._lock:
+            return len(self._idle)
+
+    def _ready(self, worker: _Worker, timeout: float = 120) -> _Worker:
+        """Wait for a new worker's "ready" message."""
+        if worker.conn.poll(timeout):
+            with contextlib.suppress(EOFError, OSError):
+                if worker.conn.recv() == ("ready",):
+                    return worker
+        worker.process.kill()
+        raise QueryFailed(500, "a query worker failed to start")
 
     def _release(self, worker: _Worker) -> None:
         if self._closed:
@@ -262,7 +309,10 @@ class QueryPool:
             while self._waiters:
                 loop, waiter = self._waiters.popleft()
                 if not waiter.done():
-                    loop.call_soon_threadsafe(self._deliver, waiter, worker)
+                    if _running_loop() is loop:
+                        loop.call_soon(self._deliver, waiter, worker)
+                    else:
+                        loop.call_soon_threadsafe(self._deliver, waiter, worker)
                     return
             self._idle.append(worker)
 
@@ -293,6 +343,7 @@ class QueryPool:
                 ready = False
             finally:
                 loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop made it non-blocking; reads below expect whole messages
         except (EOFError, OSError) as err:
             self._replace(worker)
             raise QueryFailed(500, f"the query worker died: {err}") from err

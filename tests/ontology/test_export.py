@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,17 @@ def test_export_of_an_unknown_graph_fails_and_leaves_no_file(sample_store: KgSto
 def test_export_without_a_format_or_known_extension_says_so(sample_store: KgStore, tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="give --format"):
         export(sample_store, tmp_path / "kg.data")
+
+
+def test_export_to_a_pipe_that_closes_early_stops_quietly(sample_store_dir: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kg.cli", "export", "--store", str(sample_store_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0, errors
+    assert first.endswith(b" .\n")
+    assert "Traceback" not in errors

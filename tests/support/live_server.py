@@ -44,7 +44,14 @@ class LiveServer:
 
 
 def start_server(
-    store: Path, log_dir: Path, *, token: str | None = None, timeout_s: float = 30, workers: int = 2, **env: str
+    store: Path,
+    log_dir: Path,
+    *,
+    token: str | None = None,
+    timeout_s: float = 30,
+    workers: int = 2,
+    http_workers: int = 1,
+    **env: str,
 ) -> LiveServer:
     """Run ``kg serve --store STORE`` on a free port; returns once the store is open."""
     port = free_port()
@@ -56,7 +63,8 @@ def start_server(
     handle = open(log, "wb")  # noqa: SIM115 - the server writes to it until stopped
     process = subprocess.Popen(
         [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
+         "--port", str(port), "--workers", str(workers), "--http-workers", str(http_workers),
+         "--log-level", "warning"],
         env=environment, stdout=handle, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
