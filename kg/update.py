@@ -16,8 +16,8 @@ a concept no paper mentions any more leaves the concepts graph, and a new concep
 
 Known limits, both fixed by the next full build: a person's ``foaf:name`` spellings are not recorded per
 paper, so a spelling variant with the same slug (``Aurélien``/``Aurelien``) that only a replaced paper
-used stays; and a concept that already existed keeps its label and type, where a full build would
-choose the most frequent ones over all its mentions, new ones included.
+used stays; and a concept that survives an update or a delete keeps the label and type it had, where
+a full build would choose the most frequent ones over the mentions that remain (and the new ones).
 """
 
 from __future__ import annotations
