@@ -129,7 +129,12 @@ def test_two_workers_build_exactly_the_same_quads(tmp_path, sample_store):
     assert sorted(StoreDirectory(tmp_path / "s").open().nquads()) == sorted(sample_store.nquads())
 
 
-def test_held_out_quality_meets_the_targets():
+def test_quality_on_the_tuned_on_held_out_third_meets_the_targets():
+    """A regression guard, not an unbiased measurement: rules were changed after reading this split's errors.
+
+    The fresh measurement is the ``heldout2`` split (docs/extraction.md); it misses the claim targets, so no
+    test asserts them there.
+    """
     path = Path(__file__).parents[2] / "bench" / "claims_quality.py"
     spec = importlib.util.spec_from_file_location("claims_quality", path)
     module = importlib.util.module_from_spec(spec)
