@@ -73,7 +73,7 @@ def tree_rss(pid: int) -> int:
 def wrk(url: str, duration: int, connections: int) -> tuple[float, float]:
     """Requests per second and mean latency (ms) of one wrk run."""
     out = subprocess.run(
-        ["wrk", f"-c{connections}", "-t2", f"-d{duration}s", "-H", "Accept: application/sparql-results+json", url],
+        ["wrk", f"-c{connections}", "-t2", f"-d{duration}s", "--timeout", "120s", "-H", "Accept: application/sparql-results+json", url],
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
@@ -205,11 +205,11 @@ def main() -> int:
     summary: dict[str, object] = {"triples": triples, "repeat": args.repeat, "duration": args.duration}
     for name, figures in results.items():
         med = {k: statistics.median(v) for k, v in figures.items()}
-        ratio = med["kg rps"] / med["oxigraph rps"]
+        ratio = med["kg rps"] / med["oxigraph rps"] if med["oxigraph rps"] else float("nan")
         summary[name] = {**med, "ratio": ratio}
         extra = (f" {med['rdflib-endpoint rps']:.1f} | {med['rdflib-endpoint rps'] / med['oxigraph rps']:.3f}x |"
                  if reference else "")
-        print(f"| {name} | {med['oxigraph rps']:.0f} | {med['kg rps']:.0f} | {ratio:.2f}x | "
+        print(f"| {name} | {med['oxigraph rps']:.3g} | {med['kg rps']:.3g} | {ratio:.2f}x | "
               f"{med['oxigraph ms']:.2f} | {med['kg ms']:.2f} |{extra}")
     ox_s, kg_s = statistics.median(streams["oxigraph"]["s"]), statistics.median(streams["kg"]["s"])
     ox_m, kg_m = max(streams["oxigraph"]["peak GB"]), max(streams["kg"]["peak GB"])
