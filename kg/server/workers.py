@@ -191,7 +191,7 @@ def worker_main(conn: Connection, root: str, settings: Any) -> None:
             if opened is None or opened[0] != task.generation:
                 if opened is not None:
                     opened[1].close()
-                opened = (task.generation, directory.open(read_only=True))
+                opened = (task.generation, directory.open(read_only=True, version=task.generation[0]))
             _execute(task, opened[1], conn, federation)
         except Exception as err:  # keep the worker alive; the caller gets a 500
             try:
