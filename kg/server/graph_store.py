@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kg.errors import QueryError
 from kg.server import negotiation, results
+from kg.server.audit import log_write
 from kg.server.security import has_token, require_update_token
 from kg.server.state import ServerState, get_state
 from kg.server.streaming import ResultResponse
@@ -98,6 +99,7 @@ async def _read_graph(request: Request, state: ServerState, graph: str | None, h
 
 async def _write(request: Request, state: ServerState, graph: str | None, *, method: str) -> Response:
     require_update_token(request, state.settings)
+    log_write(request, f"graph store {method}", f"graph {'default' if graph is None else '<' + graph + '>'}")
     if not state.writable:
         raise HTTPException(403, "this server opened its store read-only")
     base_iri = graph or str(request.url.replace(query="", fragment=""))
