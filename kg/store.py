@@ -307,6 +307,15 @@ DUMP_FORMATS: dict[str, ox.RdfFormat] = {
 }
 
 
+def iri_problem(value: str) -> str | None:
+    """Why ``value`` is not an absolute IRI the store accepts (``None`` when it is one)."""
+    try:
+        ox.NamedNode(value)
+    except ValueError as err:
+        return str(err)
+    return None
+
+
 def _utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
