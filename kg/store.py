@@ -523,6 +523,7 @@ class StoreDirectory:
                 shutil.rmtree(building, ignore_errors=True)
                 raise _map_error(err, building, "create a new version") from err
             writer = VersionWriter(KgStore(store, building, read_only=False))
+            del store  # closing the writer must close the database (a server opens it writable next)
             try:
                 yield writer
                 writer.store.flush()

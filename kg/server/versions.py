@@ -9,6 +9,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from kg.errors import StoreError
 from kg.store import StoreDirectory
 
 if TYPE_CHECKING:
@@ -23,7 +24,12 @@ CLEANUP_FOR_S = 60.0
 def follow_current(state: ServerState) -> None:
     """Serve the version ``current`` names now; requests already running finish on the old one."""
     with state.write_lock:
-        new = state.directory.open(read_only=not state.writable)
+        try:
+            new = state.directory.open(read_only=not state.writable)
+        except StoreError as err:  # keep serving the old version; try again on the next request
+            log.warning("cannot open the new version yet, still serving %s: %s", state.store.path.name, err)
+            state._link = None
+            return
         old, state.store = state.store, new
         state._version = new.path
         state.last_modified = new.path.stat().st_mtime if new.path.exists() else time.time()

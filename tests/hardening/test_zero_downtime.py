@@ -126,7 +126,7 @@ def test_queries_in_a_loop_through_a_build_and_an_update_never_fail(server: Live
 def test_old_versions_are_removed_once_no_query_uses_them(server: LiveServer, inputs) -> None:
     directory = StoreDirectory(server.store)
     for _ in range(3):
-        kg("build", "--store", str(server.store), "--input", str(inputs["one"]), "--no-claims")
+        build([inputs["one"]], server.store, base_iri=DEFAULT_BASE_IRI, claims=False)
         count(server)
         count(server)  # both query workers (round robin) move on
     deadline = time.monotonic() + 20
@@ -170,13 +170,16 @@ def test_a_backup_of_a_served_store_is_a_consistent_store_of_its_own(server: Liv
         store = copy.open()
         n = int(next(iter(store.query(PAPERS)))["n"].value)
         assert n in (1, 2)
-        original = copy.build_info()["backup_of"]
-        assert Path(original).name == copy.current_version().name
-        served = live = start_server(path, tmp_path, workers=1)
-        try:
-            assert count(served) == n
-        finally:
-            live.stop()
+        original = Path(copy.build_info()["backup_of"])
+        assert original.name == copy.current_version().name
+        if original.exists():  # the version it copied, if not removed since: the same quads
+            source = StoreDirectory(server.store).open(version=original)
+            assert source.path == original and len(source) == len(store)
+    live = start_server(backups[-1], tmp_path, workers=1)  # a backup is a store `kg serve` serves as is
+    try:
+        assert count(live) in (1, 2)
+    finally:
+        live.stop()
 
 
 def test_a_backup_refuses_a_target_that_holds_files(server: LiveServer, tmp_path: Path) -> None:
