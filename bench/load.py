@@ -48,12 +48,12 @@ LIGHT = [
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-def example_queries() -> dict[str, str]:
-    """The example queries that run locally (no SERVICE: no traffic leaves the machine)."""
+def example_queries(skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """The example queries that run locally (no SERVICE: no traffic leaves the machine), less ``skip``."""
     found = {}
     for path in sorted((ROOT / "queries").glob("*.rq")):
         text = path.read_text(encoding="utf-8")
-        if "SERVICE" not in text:
+        if "SERVICE" not in text and path.stem not in skip:
             found[path.stem] = text
     return found
 
@@ -200,7 +200,7 @@ def memory_summary(samples: list[tuple[float, float]]) -> dict[str, Any]:
 
 
 def run_mix(args: argparse.Namespace) -> dict[str, Any]:
-    queries = example_queries()
+    queries = example_queries(tuple(args.skip))
     server = Server(args.store, workers=args.workers, timeout=args.timeout, env={})
     try:
         single = {}
@@ -303,6 +303,7 @@ def main() -> int:
     mix = sub.add_parser("mix")
     mix.add_argument("--clients", type=int, default=50)
     mix.add_argument("--duration", type=float, default=60)
+    mix.add_argument("--skip", action="append", default=[], help="leave out this example query (repeatable)")
     iso = sub.add_parser("isolation")
     iso.add_argument("--light", type=int, default=20)
     iso.add_argument("--duration", type=float, default=20)
