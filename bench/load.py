@@ -45,6 +45,7 @@ LIGHT = [
     'SELECT ?pos ?name WHERE {{ ?p kg:arxivId "{id}" ; kg:authorship ?a . ?a kg:position ?pos ; kg:author ?x . '
     '?x foaf:name ?name }} ORDER BY ?pos',
 ]
+EXTRA_ENV: dict[str, str] = {}  # --set KG_NAME=value
 HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
@@ -71,7 +72,7 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-        environment.update({"KG_QUERY_TIMEOUT_S": str(timeout), "KG_FEDERATION_ALLOW": "", **env})
+        environment.update({"KG_QUERY_TIMEOUT_S": str(timeout), "KG_FEDERATION_ALLOW": "", **EXTRA_ENV, **env})
         self.log = open(f"/tmp/kg-load-{self.port}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--port", str(self.port),
@@ -299,6 +300,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="query worker processes")
     parser.add_argument("--timeout", type=float, default=30.0, help="KG_QUERY_TIMEOUT_S of the server")
     parser.add_argument("--out", type=Path, help="append the result as a JSON line")
+    parser.add_argument("--set", action="append", default=[], metavar="KG_NAME=VALUE", help="a server setting")
     sub = parser.add_subparsers(dest="scenario", required=True)
     mix = sub.add_parser("mix")
     mix.add_argument("--clients", type=int, default=50)
@@ -313,7 +315,9 @@ def main() -> int:
     flood.add_argument("--rounds", type=int, default=3)
     flood.add_argument("--capacity", type=int, default=32)
     args = parser.parse_args()
+    EXTRA_ENV.update(item.split("=", 1) for item in args.set)
     result = {"mix": run_mix, "isolation": run_isolation, "flood": run_flood}[args.scenario](args)
+    result["settings"] = {"workers": args.workers, "timeout_s": args.timeout, **EXTRA_ENV}
     result["machine"] = {"cores": os.cpu_count(), "load_avg_at_end": os.getloadavg(), "platform": platform.platform()}
     print(json.dumps(result, indent=1))
     if args.out:
