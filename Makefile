@@ -28,13 +28,7 @@ build: install
 	$(BIN)/kg build --store $(STORE)
 
 serve: build
-	@if $(BIN)/kg serve --help >/dev/null 2>&1; then \
-		$(BIN)/kg serve --store $(STORE) --host $(HOST) --port $(PORT); \
-	else \
-		echo "Built the sample graph in $(STORE). The SPARQL endpoint is not part of this version yet:"; \
-		echo "  $(BIN)/kg stats --store $(STORE)"; \
-		echo "  $(BIN)/kg query --store $(STORE) 'SELECT * WHERE { ?s ?p ?o } LIMIT 10'"; \
-	fi
+	$(BIN)/kg serve --store $(STORE) --host $(HOST) --port $(PORT)
 
 # System packages the tests need (headless Chromium for the UI tests); skipped when present.
 system-deps:

@@ -9,10 +9,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from kg.extract import CHUNK_EXTRACTORS, PAPER_EXTRACTORS, stub_quads, taxonomy_quads
-from kg.extract.claims import TextJob, abstract_job, chunk_job
 from kg.progress import progress
 from kg.rdf import Quad
 from kg.sources import Rejected, SourceRecord, read_inputs
@@ -21,6 +20,9 @@ from kg.sources.records import Paper
 from kg.sources.taxonomy import load_taxonomy
 from kg.store import StoreDirectory
 from kg.vocab import SHARED_GRAPHS, IriScheme
+
+if TYPE_CHECKING:  # spaCy loads only when a build runs claims
+    from kg.extract.claims import TextJob
 
 log = logging.getLogger("kg.build")
 
@@ -136,7 +138,11 @@ class QuadMapper:
             self.cited.update(paper.references)
             for extractor in PAPER_EXTRACTORS:
                 yield from self._shared_once(extractor.extract(paper, self.iris))
-            job = abstract_job(paper) if self.texts is not None else None
+            job = None
+            if self.texts is not None:
+                from kg.extract.claims import abstract_job
+
+                job = abstract_job(paper)
             if job is not None:
                 self.texts.append(job)
         else:
@@ -146,7 +152,7 @@ class QuadMapper:
                 self.reject(Rejected(
                     record.source, record.line,
                     f"metadata differs from the earlier row at line {first_line} of the same paper",
-                    differing, paper.arxiv_id, None,
+                    differing, paper.arxiv_id, record.raw,
                 ))
                 return
         chunk = record.chunk
@@ -163,6 +169,8 @@ class QuadMapper:
         for extractor in CHUNK_EXTRACTORS:
             yield from extractor.extract(chunk, self.iris)
         if self.texts is not None:
+            from kg.extract.claims import chunk_job
+
             self.texts.append(chunk_job(chunk, paper))
 
     def finish(self) -> Iterator[Quad]:

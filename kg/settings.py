@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     update_token: SecretStr | None = Field(None, description="Bearer token that enables SPARQL Update and GSP writes.")
     query_timeout_s: float = Field(30.0, gt=0)
     max_result_rows: int = Field(100_000, ge=1, description="Cap on result rows for anonymous queries.")
+    queries_dir: Path | None = Field(
+        None, description="Folder of example queries (*.rq) preloaded in the query UI (default: the repository's)."
+    )
     query_workers: int = Field(2, ge=1, description="Worker processes that run queries (killed on timeout).")
     max_query_length: int = Field(100_000, ge=1, description="Cap on the length of a query, in characters.")
     max_pending_queries: int = Field(64, ge=1, description="Queries running or waiting for a worker; past it, 503.")

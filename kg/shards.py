@@ -10,7 +10,11 @@ can go to another store (``oxigraph load``, QLever's index builder, ...).
 Workers write shards into ``shards_dir``: on a remote cluster it must be a file system that the workers
 and the client share. A paper whose rows fall into two partitions is mapped in both (the store keeps
 one copy of each quad); a metadata mismatch between such rows is then not detected, and a duplicate
-chunk row in another partition counts twice in the report's chunks (never in the store).
+chunk row in another partition counts twice in the report's chunks and claims (never in the store) and
+its entity mentions count twice when a concept's most frequent label is chosen.
+
+With claims (the default of ``kg build``), each partition runs the claims pipeline over its texts and
+returns the concepts they mention; the driver writes each concept and the extraction activity once.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -46,6 +51,7 @@ from kg.vocab import IriScheme
 log = logging.getLogger("kg.shards")
 DEFAULT_PARTITION_BYTES = 64 << 20
 LOCAL = "local"
+PROCESSES = "processes"
 DASK = "dask"
 
 
@@ -84,6 +90,10 @@ class PartitionResult:
     papers: list[str] = field(default_factory=list)
     cited: list[str] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
+    claims: int = 0
+    mentions: int = 0
+    concepts: list[tuple[str, str, str]] = field(default_factory=list)  # (key, type, label) of each mention
+    pipeline: str | None = None  # the claims pipeline's label, for the provenance
 
 
 def _jsonl_ranges(path: Path, target: int) -> Iterator[tuple[int, int | None, int]]:
@@ -144,8 +154,27 @@ def plan_partitions(inputs: Iterable[Path | str], *, target_bytes: int = DEFAULT
     return out
 
 
-def map_partition(partition: Partition, shards_dir: str, base_iri: str, layout: str | None = None) -> PartitionResult:
-    """Map one partition to an N-Quads shard with the build's own :class:`QuadMapper` (runs on workers)."""
+@dataclass(frozen=True)
+class ClaimsOptions:
+    """Whether and how partitions run the claims pipeline (as ``kg build`` does by default)."""
+
+    enabled: bool = True
+    batch_size: int = 64
+    nlp: str | None = None
+
+
+NO_CLAIMS = ClaimsOptions(enabled=False)
+
+
+def map_partition(
+    partition: Partition, shards_dir: str, base_iri: str, layout: str | None = None,
+    claims: ClaimsOptions = NO_CLAIMS,
+) -> PartitionResult:
+    """Map one partition to an N-Quads shard with the build's own :class:`QuadMapper` (runs on workers).
+
+    With claims, the texts go through the claims pipeline in this process; the concepts they mention
+    come back to the driver, which writes each concept once (its label is chosen over all mentions).
+    """
     iris = IriScheme(base_iri)
     shard = Path(shards_dir) / f"part-{partition.index:05d}.nq"
     result = PartitionResult(partition.index, str(shard))
@@ -155,7 +184,19 @@ def map_partition(partition: Partition, shards_dir: str, base_iri: str, layout: 
         result.rejects.append(item.as_json())
 
     mapper = QuadMapper(iris, reject, report)
+    runner = None
+    if claims.enabled:
+        from kg.extract.claims_batches import ClaimsRunner
+
+        runner = ClaimsRunner(iris, workers=1, batch_size=claims.batch_size, nlp_name=claims.nlp)
+        mapper.texts = []
     buffer: list[str] = []
+
+    def flush(out: IO[str]) -> None:
+        out.write("".join(buffer))
+        result.quads += sum(chunk.count("\n") for chunk in buffer)
+        buffer.clear()
+
     with open(shard, "w", encoding="utf-8") as out:
         for row in parse_rows(partition.raw_rows(), partition.path, layout=layout):
             result.rows += 1
@@ -164,12 +205,18 @@ def map_partition(partition: Partition, shards_dir: str, base_iri: str, layout: 
                 continue
             for quad in mapper.row(row):
                 buffer.append(f"{quad[0]} {quad[1]} {quad[2]} {quad[3]} .\n")
+            if runner is not None and mapper.texts:
+                texts, mapper.texts = mapper.texts, []
+                for job in texts:
+                    buffer.extend(runner.add(job))
             if len(buffer) >= 4096:
-                out.write("".join(buffer))
-                result.quads += len(buffer)
-                buffer.clear()
-        out.write("".join(buffer))
-        result.quads += len(buffer)
+                flush(out)
+        if runner is not None:
+            buffer.extend(runner.finish())
+            result.claims, result.mentions = runner.claims, runner.mentions
+            result.concepts = runner.concepts
+            result.pipeline = runner.label
+        flush(out)
     result.papers = list(mapper.papers)
     result.cited = sorted(mapper.cited)
     result.chunks = report.chunks
@@ -186,14 +233,14 @@ def _write_quads(path: Path, quads: Iterable[Quad]) -> int:
     return count
 
 
-Runner = Callable[[list[Partition], str, str, str | None], Iterator[PartitionResult]]
+Runner = Callable[[list[Partition], str, str, str | None, ClaimsOptions], Iterator[PartitionResult]]
 
 
 def run_local(
-    partitions: list[Partition], shards_dir: str, base_iri: str, layout: str | None
+    partitions: list[Partition], shards_dir: str, base_iri: str, layout: str | None, claims: ClaimsOptions
 ) -> Iterator[PartitionResult]:
     for partition in partitions:
-        yield map_partition(partition, shards_dir, base_iri, layout)
+        yield map_partition(partition, shards_dir, base_iri, layout, claims)
 
 
 def run_dask(address: str | None, *, workers: int = 2) -> Runner:
@@ -204,9 +251,11 @@ def run_dask(address: str | None, *, workers: int = 2) -> Runner:
         raise InputError("--scheduler dask needs dask and distributed: pip install 'arxiv-kg[dask]'") from None
 
     def runner(
-        partitions: list[Partition], shards_dir: str, base_iri: str, layout: str | None
+        partitions: list[Partition], shards_dir: str, base_iri: str, layout: str | None, claims: ClaimsOptions
     ) -> Iterator[PartitionResult]:
         cluster = None
+        if not log.isEnabledFor(logging.DEBUG):  # the cluster's own INFO lines drown the build's progress
+            logging.getLogger("distributed").setLevel(logging.WARNING)
         if address is None:
             cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -215,7 +264,8 @@ def run_dask(address: str | None, *, workers: int = 2) -> Runner:
         client = Client(cluster if cluster is not None else address)
         try:
             futures = client.map(
-                map_partition, partitions, shards_dir=shards_dir, base_iri=base_iri, layout=layout, pure=False
+                map_partition, partitions, shards_dir=shards_dir, base_iri=base_iri, layout=layout, claims=claims,
+                pure=False,
             )
             for future in as_completed(futures):
                 yield future.result()
@@ -225,6 +275,41 @@ def run_dask(address: str | None, *, workers: int = 2) -> Runner:
                 cluster.close()
 
     return runner
+
+
+def run_processes(workers: int) -> Runner:
+    """A runner on a pool of ``workers`` local processes (spawned: the parent may hold a store open)."""
+
+    def runner(
+        partitions: list[Partition], shards_dir: str, base_iri: str, layout: str | None, claims: ClaimsOptions
+    ) -> Iterator[PartitionResult]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(map_partition, p, shards_dir, base_iri, layout, claims) for p in partitions]
+            for future in as_completed(futures):
+                yield future.result()
+
+    return runner
+
+
+def _runner(scheduler: str | None, workers: int) -> Runner:
+    if scheduler in (None, LOCAL):
+        return run_local
+    if scheduler == PROCESSES:
+        return run_processes(workers)
+    if scheduler == DASK:
+        return run_dask(None, workers=workers)
+    if scheduler.startswith("tcp://"):
+        return run_dask(scheduler, workers=workers)
+    raise InputError(f"unknown scheduler {scheduler!r} (expected local, processes, dask or tcp://host:port)")
+
+
+def _file_blocks(path: Path, size: int = 1 << 20) -> Iterator[str]:
+    with open(path, encoding="utf-8") as handle:
+        yield from iter(lambda: handle.read(size), "")
 
 
 def build_sharded(
@@ -238,27 +323,29 @@ def build_sharded(
     rejects_path: Path | None = None,
     layout: str | None = None,
     partition_bytes: int = DEFAULT_PARTITION_BYTES,
+    claims: ClaimsOptions = NO_CLAIMS,
 ) -> BuildReport:
-    """Map the inputs to shards (``scheduler``: ``None``/``"local"`` in-process, ``"dask"`` a local
-    cluster, ``tcp://host:port`` a running one) and bulk-load them into ``store``; with ``store=None``
-    only write the shards into ``shards_dir``."""
+    """Map the inputs to shards and bulk-load them into ``store``; with ``store=None`` only write the
+    shards into ``shards_dir``.
+
+    ``scheduler``: ``None``/``"local"`` maps in this process, ``"processes"`` in a pool of ``workers``
+    processes, ``"dask"`` on a local Dask cluster, ``tcp://host:port`` on a running one. Shards are
+    loaded as they complete, so loading overlaps with the mapping of the remaining partitions.
+    ``claims`` runs the claims pipeline in the partitions, as ``kg build`` does in-process.
+    """
     inputs = list(inputs) or [sample_path()]
     if store is None and shards_dir is None:
         raise InputError("a sharded build needs a store or a shards directory")
     iris = IriScheme(base_iri)
     report = BuildReport(inputs=[str(p) for p in inputs])
-    report.rejects_path = Path(rejects_path) if rejects_path else (
-        default_rejects_path(store) if store is not None else Path(shards_dir) / "rejects.jsonl"  # type: ignore[arg-type]
-    )
-    partitions = plan_partitions(inputs, target_bytes=partition_bytes)
-    if scheduler in (None, LOCAL):
-        runner: Runner = run_local
-    elif scheduler == DASK:
-        runner = run_dask(None, workers=workers)
-    elif scheduler.startswith("tcp://"):
-        runner = run_dask(scheduler, workers=workers)
+    if rejects_path:
+        report.rejects_path = Path(rejects_path)
+    elif store is not None:
+        report.rejects_path = default_rejects_path(store)
     else:
-        raise InputError(f"unknown scheduler {scheduler!r} (expected local, dask or tcp://host:port)")
+        report.rejects_path = Path(shards_dir) / "rejects.jsonl"  # type: ignore[arg-type]
+    partitions = plan_partitions(inputs, target_bytes=partition_bytes)
+    runner = _runner(scheduler, workers)
 
     keep_shards = shards_dir is not None
     if shards_dir is None:
@@ -267,45 +354,75 @@ def build_sharded(
         shards_dir = Path(tempfile.mkdtemp(prefix=f".{Path(store).name}.shards-", dir=Path(store).parent))
     shards_dir = Path(shards_dir).resolve()
     shards_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        papers: set[str] = set()
-        cited: set[str] = set()
+    papers: set[str] = set()
+    cited: set[str] = set()
+    concepts: list[tuple[str, str, str]] = []
+    pipelines: set[str] = set()
+    if claims.enabled:
+        report.claims = 0
+
+    with ExitStack() as stack:
+        if not keep_shards:
+            stack.callback(shutil.rmtree, shards_dir, ignore_errors=True)
         rejects_file: IO[str] | None = None
-        shards = [shards_dir / "taxonomy.nq"]
-        report.quads += _write_quads(shards[0], QuadMapper(iris, lambda _: None, BuildReport()).start())
-        log.info("mapping %d partitions of %d inputs (%s)", len(partitions), len(inputs), scheduler or LOCAL)
-        for result in runner(partitions, str(shards_dir), iris.base, layout):
-            shards.append(Path(result.shard))
-            report.rows += result.rows
-            report.quads += result.quads
-            report.chunks += result.chunks
-            report.duplicate_rows += result.duplicate_rows
-            papers.update(result.papers)
-            cited.update(result.cited)
-            if result.rejects:
-                if rejects_file is None:
-                    report.rejects_path.parent.mkdir(parents=True, exist_ok=True)
-                    rejects_file = open(report.rejects_path, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+
+        def shards() -> Iterator[Path]:
+            """The shard files in load order: taxonomy, each partition as it completes, stubs."""
+            nonlocal rejects_file
+            taxonomy = shards_dir / "taxonomy.nq"
+            report.quads += _write_quads(taxonomy, QuadMapper(iris, lambda _: None, BuildReport()).start())
+            yield taxonomy
+            log.info("mapping %d partitions of %d inputs (%s)", len(partitions), len(inputs), scheduler or LOCAL)
+            for result in runner(partitions, str(shards_dir), iris.base, layout, claims):
+                report.rows += result.rows
+                report.quads += result.quads
+                report.chunks += result.chunks
+                report.duplicate_rows += result.duplicate_rows
+                papers.update(result.papers)
+                cited.update(result.cited)
+                if report.claims is not None:
+                    report.claims += result.claims
+                    report.mentions += result.mentions
+                    concepts.extend(result.concepts)
+                    if result.pipeline is not None:
+                        pipelines.add(result.pipeline)
                 for item in result.rejects:
+                    if rejects_file is None:
+                        report.rejects_path.parent.mkdir(parents=True, exist_ok=True)
+                        rejects_file = stack.enter_context(open(report.rejects_path, "w", encoding="utf-8"))
                     report.rejected += 1
                     rejects_file.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
-        if rejects_file is not None:
-            rejects_file.close()
-        report.papers = len(papers)
-        shards.append(shards_dir / "stubs.nq")
-        report.quads += _write_quads(shards[-1], stub_quads(cited - papers, iris))
-        if store is not None:
+                yield Path(result.shard)
+            report.papers = len(papers)
+            stubs = shards_dir / "stubs.nq"
+            report.quads += _write_quads(stubs, stub_quads(cited - papers, iris))
+            yield stubs
+            if report.claims is not None:
+                from kg.extract.claims import activity_quads
+                from kg.extract.entities import concept_quads
+
+                shared = shards_dir / "concepts.nq"
+                quads = [q for label in sorted(pipelines) for q in activity_quads(label, iris)]
+                report.quads += _write_quads(shared, [*quads, *concept_quads(concepts, iris)])
+                yield shared
+
+        if store is None:
+            for _ in shards():
+                pass
+            report.output_path = shards_dir
+        else:
+            def blocks() -> Iterator[str]:
+                for shard in shards():
+                    yield from _file_blocks(shard)
+                    if not keep_shards:
+                        shard.unlink()
+
             info: dict[str, Any] = {"inputs": report.inputs, "base_iri": iris.base, "scheduler": scheduler or LOCAL}
             with StoreDirectory(store).new_version(info=info) as writer:
-                writer.bulk_load_files(shards)
+                writer.bulk_load_nquads(blocks())
                 report.quads = len(writer.store)
                 writer.info.update(rows=report.rows, papers=report.papers, chunks=report.chunks,
-                                   quads=report.quads, rejected=report.rejected, shards=len(shards))
-        else:
-            report.output_path = shards_dir
-    finally:
-        if not keep_shards:
-            shutil.rmtree(shards_dir, ignore_errors=True)
+                                   quads=report.quads, rejected=report.rejected, partitions=len(partitions))
     if not report.rejected and report.rejects_path.exists():
         report.rejects_path.unlink()
     return report

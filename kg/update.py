@@ -11,8 +11,13 @@ its newest input:
 - a cited paper that is now in the corpus loses its stub; a paper no longer cited by anyone loses its
   stub; a newly cited paper outside the corpus, or a deleted paper still cited, gets one.
 
-Known limit: a person's ``foaf:name`` spellings are not recorded per paper, so a spelling variant with
-the same slug (``Aurélien``/``Aurelien``) that only a replaced paper used stays until the next full build.
+With claims (the default, as for ``kg build``) the new papers' texts go through the claims pipeline;
+a concept no paper mentions any more leaves the concepts graph, and a new concept is added.
+
+Known limits, both fixed by the next full build: a person's ``foaf:name`` spellings are not recorded per
+paper, so a spelling variant with the same slug (``Aurélien``/``Aurelien``) that only a replaced paper
+used stays; and a concept that survives an update or a delete keeps the label and type it had, where
+a full build would choose the most frequent ones over the mentions that remain (and the new ones).
 """
 
 from __future__ import annotations
@@ -34,7 +39,17 @@ from kg.progress import progress
 from kg.rdf import iri, literal
 from kg.sources import Rejected, SourceRecord, read_inputs
 from kg.store import StoreDirectory, VersionWriter
-from kg.vocab import CITO, DCTERMS, FABIO, KG, PEOPLE_GRAPH, STUBS_GRAPH, IriScheme, parse_arxiv_id
+from kg.vocab import (
+    CITO,
+    CONCEPTS_GRAPH,
+    DCTERMS,
+    FABIO,
+    KG,
+    PEOPLE_GRAPH,
+    STUBS_GRAPH,
+    IriScheme,
+    parse_arxiv_id,
+)
 
 log = logging.getLogger("kg.update")
 BATCH = 500  # terms per VALUES block
@@ -52,6 +67,7 @@ class UpdateReport:
     chunks: int = 0
     quads_before: int = 0
     quads_after: int = 0
+    claims: int | None = None
     rejected: int = 0
     rejects_path: Path | None = None
 
@@ -87,6 +103,8 @@ class _Consistency:
         self.iris = iris
         self.people = iri(iris.shared_graph(PEOPLE_GRAPH))
         self.stubs = iri(iris.shared_graph(STUBS_GRAPH))
+        self.concepts = iri(iris.shared_graph(CONCEPTS_GRAPH))
+        self.concept_prefix = iris.concept("")
 
     def paper(self, arxiv_id: str) -> str:
         return iri(self.iris.paper(arxiv_id))
@@ -127,6 +145,35 @@ class _Consistency:
             )
             out.update(o for (o,) in rows if o)
         return out
+
+    def concepts_in(self, ids: Iterable[str]) -> set[str]:
+        """The concepts that the graphs of ``ids`` refer to (mentions, claims, relations)."""
+        out: set[str] = set()
+        for batch in _batches(ids):
+            values = " ".join(self.graph(i) for i in batch)
+            rows = self.writer.select(f"""SELECT DISTINCT ?c WHERE {{ VALUES ?g {{ {values} }}
+                GRAPH ?g {{ {{ ?s ?p ?c }} UNION {{ ?c ?p ?o }} }}
+                FILTER (isIRI(?c) && STRSTARTS(STR(?c), "{self.concept_prefix}")) }}""")
+            out.update(c for (c,) in rows if c)
+        return out
+
+    def existing_concepts(self, concepts: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for batch in _batches(concepts):
+            values = " ".join(iri(c) for c in batch)
+            rows = self.writer.select(
+                f"SELECT DISTINCT ?c WHERE {{ VALUES ?c {{ {values} }} GRAPH {self.concepts} {{ ?c ?p ?o }} }}"
+            )
+            out.update(c for (c,) in rows if c)
+        return out
+
+    def remove_unreferenced_concepts(self, concepts: Iterable[str]) -> None:
+        for batch in _batches(concepts):
+            values = " ".join(iri(c) for c in batch)
+            self.writer.update(f"""DELETE {{ GRAPH {self.concepts} {{ ?c ?p ?o }} }} WHERE {{
+                VALUES ?c {{ {values} }} GRAPH {self.concepts} {{ ?c ?p ?o }}
+                FILTER NOT EXISTS {{
+                    GRAPH ?g {{ {{ ?s ?q ?c }} UNION {{ ?c ?q ?x }} }} FILTER (?g != {self.concepts}) }} }}""")
 
     def drop_graphs(self, ids: Iterable[str]) -> None:
         for batch in _batches(ids):
@@ -175,8 +222,15 @@ def update(
     base_iri: str,
     rejects_path: Path | None = None,
     layout: str | None = None,
+    claims: bool = True,
+    workers: int = 1,
+    batch_size: int = 64,
+    nlp: str | None = None,
 ) -> UpdateReport:
-    """Apply ``inputs`` to ``store`` as a new version: replace the papers they hold, add new ones."""
+    """Apply ``inputs`` to ``store`` as a new version: replace the papers they hold, add new ones.
+
+    ``claims``, ``workers``, ``batch_size`` and ``nlp`` are those of :func:`kg.build.build`.
+    """
     if not inputs:
         raise InputError("kg update needs at least one --input")
     inputs = [Path(p) for p in inputs]
@@ -204,6 +258,13 @@ def update(
         report.quads_before = len(writer.store)
         fix = _Consistency(writer, iris)
         mapper = QuadMapper(iris, reject, BuildReport())
+        runner = None
+        if claims:
+            from kg.extract.claims_batches import ClaimsRunner
+
+            runner = ClaimsRunner(iris, workers=workers, batch_size=batch_size, nlp_name=nlp)
+            stack.callback(runner.close)
+            mapper.texts = []
         skipped: set[str] = set()
         existing: set[str] = set()
 
@@ -232,16 +293,34 @@ def update(
             for record in rows():
                 for quad in mapper.row(record):
                     out.write(f"{quad[0]} {quad[1]} {quad[2]} {quad[3]} .\n")
+                if runner is not None and mapper.texts:
+                    texts, mapper.texts = mapper.texts, []
+                    for job in texts:
+                        out.writelines(runner.add(job))
+            if runner is not None:
+                out.writelines(runner.finish())
+                report.claims = runner.claims
 
         new_ids = list(mapper.papers)
         replaced = [i for i in new_ids if i in existing]
         old_people = fix.linked(replaced, DCTERMS.creator)
         old_cited = fix.linked(replaced, CITO.cites)
+        old_concepts = fix.concepts_in(replaced)
         fix.drop_graphs(replaced)
+        if runner is not None:  # new concepts, and the extraction activity; existing concepts stay as they are
+            from kg.extract.claims import activity_quads
+            from kg.extract.entities import concept_quads
+
+            known = fix.existing_concepts({iris.concept(key) for key, _, _ in runner.concepts})
+            fresh = [c for c in runner.concepts if iris.concept(c[0]) not in known]
+            with open(tmp, "a", encoding="utf-8") as out:
+                out.writelines(q.nquad() for q in activity_quads(runner.label, iris))
+                out.writelines(q.nquad() for q in concept_quads(fresh, iris))
         writer.bulk_load_files([tmp])
         fix.remove_uncredited_people(old_people)
         fix.remove_needless_stubs(old_cited | {iris.paper(i) for i in new_ids})
         fix.add_needed_stubs(sorted(mapper.cited))
+        fix.remove_unreferenced_concepts(old_concepts)
         report.replaced = sorted(replaced)
         report.added = sorted(set(new_ids) - existing)
         report.skipped = sorted(skipped)
@@ -278,10 +357,12 @@ def delete(paper_ids: list[str], store: Path, *, base_iri: str) -> UpdateReport:
         report.quads_before = len(writer.store)
         old_people = fix.linked(ids, DCTERMS.creator)
         old_cited = fix.linked(ids, CITO.cites)
+        old_concepts = fix.concepts_in(ids)
         fix.drop_graphs(ids)
         fix.remove_uncredited_people(old_people)
         fix.remove_needless_stubs(old_cited)
         fix.add_needed_stubs(ids)
+        fix.remove_unreferenced_concepts(old_concepts)
         report.deleted = sorted(ids)
         report.quads_after = len(writer.store)
         writer.info.update(deleted=report.deleted, quads=report.quads_after)

@@ -10,7 +10,7 @@ from typing import Any
 from kg.build import build
 from kg.cli import validate
 from kg.cli.common import add_command, add_store_options, settings_from
-from kg.shards import build_sharded
+from kg.shards import ClaimsOptions, build_sharded
 from kg.sources.readers import LAYOUTS
 from kg.store import StoreDirectory
 from kg.validate import validate_store
@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
             rejects_path=args.rejects,
             layout=layout,
             partition_bytes=args.partition_mb << 20,
+            claims=ClaimsOptions(enabled=settings.claims, batch_size=settings.claims_batch_size, nlp=settings.nlp),
         )
         where = f"shards in {args.shards_only}" if args.shards_only else f"built {settings.store}"
     else:

@@ -33,14 +33,19 @@ def register(subparsers: Any) -> None:
                         help="record layout of the inputs (default: told by the first record)")
     add_store_options(parser)
     parser.add_argument("--rejects", type=Path, help="where rejected rows go (default: <store>.rejects.jsonl)")
+    parser.add_argument("--no-claims", dest="claims", action="store_false", default=None,
+                        help="skip claims and research entities for the new papers")
+    parser.add_argument("--workers", type=int, help="worker processes for claims extraction (env KG_WORKERS)")
+    parser.add_argument("--nlp", help="an installed trained spaCy pipeline to add to the rules")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
+    settings = settings_from(args, claims=args.claims, workers=args.workers, nlp=args.nlp)
     report = update(
         args.input, settings.store, base_iri=settings.base_iri, rejects_path=args.rejects,
         layout=None if args.layout == "auto" else args.layout,
+        claims=settings.claims, workers=settings.workers, batch_size=settings.claims_batch_size, nlp=settings.nlp,
     )
     print(f"updated {settings.store}: {report.summary()}", file=sys.stderr)
     return EXIT_REJECTS if report.rejected else 0

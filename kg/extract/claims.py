@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 
 from kg.extract.entities import FoundMention, concept_quads, find_mentions, mention_quads, paper_names
 from kg.extract.nlp import PIPELINE_NAME, PIPELINE_VERSION, load_pipeline, pipeline_label
+from kg.extract.nlp.components import TEXT_KEY, span_text
 from kg.rdf import Quad, iri, literal
 from kg.sources.records import Chunk, Paper
 from kg.vocab import DCTERMS, KG, NIF, PROV, PROVENANCE_GRAPH, RDF, RDFS, XSD, IriScheme
@@ -27,6 +28,7 @@ _TYPE = iri(RDF.type)
 _CLAIM_TYPE = {"contribution": KG.Contribution, "result": KG.Result, "comparison": KG.Comparison,
                "finding": KG.Finding}
 _VALUE = re.compile(r"\d+(?:\.\d+)?%?")
+_TRIPLE_RELATIONS = frozenset({"outperforms", "isComparableTo", "underperforms"})
 _SUBJECT_TYPES = ("Method", "Dataset", "OtherScientificTerm", "Task")
 
 
@@ -128,7 +130,7 @@ def find_claims(doc: Doc, mentions: Sequence[FoundMention] | None = None) -> lis
         if parts and not (parts["subject"] or parts["object"] or parts["value"]):
             parts = {}
         found.append(FoundClaim(
-            span.start_char, span.end_char, span.text, cue.claim_type, cue.negated, cue.hedged, cue.confidence,
+            span.start_char, span.end_char, span_text(span), cue.claim_type, cue.negated, cue.hedged, cue.confidence,
             inside, cue.relation if parts else None, **parts,
         ))
     return found
@@ -140,7 +142,7 @@ def activity_key(nlp_label: str) -> str:
 
 def activity_quads(nlp_label: str, iris: IriScheme) -> Iterator[Quad]:
     """The extraction activity: which pipeline, which version, which spaCy (shared provenance graph)."""
-    g = iri(iris.shared_graph("provenance" if PROVENANCE_GRAPH == "provenance" else PROVENANCE_GRAPH))
+    g = iri(iris.shared_graph(PROVENANCE_GRAPH))
     a = iri(iris.activity(activity_key(nlp_label)))
     yield Quad(a, _TYPE, iri(PROV.Activity), g)
     yield Quad(a, iri(RDFS.label), literal(f"claims and entities extraction with {nlp_label}"), g)
@@ -192,9 +194,8 @@ def claim_quads(job: TextJob, claims: Iterable[FoundClaim], iris: IriScheme, act
                     yield Quad(c, iri(predicate), iri(iris.concept(part.concept)), g)
             if claim.value:
                 yield Quad(c, iri(KG.value), literal(claim.value), g)
-            if claim.subject and claim.object and claim.subject.concept != claim.object.concept \
-                    and not claim.negated and not claim.hedged \
-                    and claim.relation in {"outperforms", "isComparableTo", "underperforms"}:
+            if (claim.subject and claim.object and claim.subject.concept != claim.object.concept
+                    and not claim.negated and not claim.hedged and claim.relation in _TRIPLE_RELATIONS):
                 # the comparison as a plain triple users can query: <concept/x> kg:outperforms <concept/y>
                 yield Quad(iri(iris.concept(claim.subject.concept)), iri(KG[claim.relation]),
                            iri(iris.concept(claim.object.concept)), g)
@@ -220,6 +221,7 @@ def docs_for(jobs: Sequence[TextJob], nlp_name: str | None = None, batch_size: i
             doc = nlp.make_doc(job.text)
             doc._.kg_names = job.names
             doc.user_data["kg_abstract"] = job.chunk is None
+            doc.user_data[TEXT_KEY] = job.text
             yield doc
 
     return nlp.pipe(prepared(), batch_size=batch_size)
@@ -237,7 +239,17 @@ def extract_batch(jobs: Sequence[TextJob], base_iri: str, nlp_name: str | None =
     jobs = [job for job in jobs if len(job.text) <= nlp.max_length]
     lines: list[str] = []
     result = BatchResult("")
-    for job, doc in zip(jobs, docs_for(jobs, nlp_name), strict=True):
+    try:
+        pairs = list(zip(jobs, docs_for(jobs, nlp_name), strict=True))
+    except Exception:  # one bad text must not stop the others: redo the batch one text at a time
+        pairs = []
+        for job in jobs:
+            try:
+                pairs.append((job, next(iter(docs_for([job], nlp_name)))))
+            except Exception as err:
+                log.warning("claims: paper %s %s skipped: %s: %s", job.arxiv_id, job.context_key,
+                            type(err).__name__, err)
+    for job, doc in pairs:
         mentions = find_mentions(doc)
         claims = find_claims(doc, mentions)
         context = context_iri(job, iris)

@@ -6,9 +6,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from spacy.tokens import Doc
 
+from kg.extract.nlp.components import MENTION_LABELS_KEY, TEXT_KEY
 from kg.rdf import Quad, iri, literal
 from kg.sources.records import Paper
 from kg.vocab import CONCEPTS_GRAPH, ITSRDF, KG, NIF, RDF, RDFS, SKOS, XSD, IriScheme
@@ -58,10 +60,11 @@ def paper_names(paper: Paper) -> tuple[tuple[str, str, str], ...]:
 
 def find_mentions(doc: Doc) -> list[FoundMention]:
     """The entity mentions the pipeline marked in ``doc`` (pure: reads ``doc.spans``)."""
-    labels = doc.user_data.get("kg_concept_labels", {})
+    labels = doc.user_data.get(MENTION_LABELS_KEY, {})
+    text = doc.user_data.get(TEXT_KEY) or doc.text
     return [
-        FoundMention(span.start_char, span.end_char, span.text, span.label_, span.kb_id_,
-                     labels.get(span.kb_id_, span.text))
+        FoundMention(span.start_char, span.end_char, text[span.start_char:span.end_char], span.label_, span.kb_id_,
+                     labels.get((span.start, span.end), text[span.start_char:span.end_char]))
         for span in doc.spans.get("kg_entities", ())
         if span.kb_id_
     ]
@@ -106,3 +109,29 @@ def concept_quads(concepts: Iterable[tuple[str, str, str]], iris: IriScheme) -> 
         yield Quad(c, iri(RDFS.label), literal(label), g)
         for other in sorted(set(labels[key]) - {label}):
             yield Quad(c, iri(SKOS.altLabel), literal(other), g)
+
+
+MENTIONS_QUERY = (
+    f"SELECT ?concept ?class ?anchor WHERE {{ ?mention a <{KG.EntityMention}> ; <{ITSRDF.taIdentRef}> ?concept ;"
+    f" <{ITSRDF.taClassRef}> ?class ; <{NIF.anchorOf}> ?anchor . }}"
+)
+
+
+def concepts_from_mentions(
+    rows: Iterable[tuple[str, str, str]], iris: IriScheme, nlp_name: str | None = None
+) -> Iterator[Quad]:
+    """The concepts graph recomputed from the mentions a store holds: ``(concept IRI, class IRI, anchor)`` rows.
+
+    For an update that replaces some papers: run :data:`MENTIONS_QUERY` on the new version and replace
+    the concepts graph with these quads; they equal what a full build writes, since a concept's type
+    and label depend only on its mentions.
+    """
+    from kg.extract.nlp import load_pipeline
+
+    ruler = load_pipeline(nlp_name).get_pipe("kg_entities")
+    prefix = iris.concept("")
+    records = []
+    for concept, entity_class, anchor in rows:
+        key = unquote(concept[len(prefix):]) if concept.startswith(prefix) else concept
+        records.append((key, entity_class.rsplit("#", 1)[-1], ruler.display(anchor)))
+    return concept_quads(records, iris)

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from kg.federation import Federation
-from kg.server import graph_store, ops, pages, sparql
+from kg.server import graph_store, ops, pages, published, resources, sparql
 from kg.server.admission import AdmissionControl
 from kg.server.fastpath import QueryFastPath
 from kg.server.state import ServerState
@@ -72,6 +72,9 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (sparql.router, graph_store.router, pages.router, ops.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    # Linked data last: the resource router is a catch-all for the IRIs under the base.
+    app.include_router(published.router)
+    app.include_router(resources.router)
 
     @app.exception_handler(HTTPException)
     async def plain_error(request: Request, exc: HTTPException) -> PlainTextResponse:

@@ -45,7 +45,7 @@ class Metrics:
             if broken:
                 self.broken += 1
 
-    def render(self, pool_stats: Any) -> str:
+    def render(self, pool_stats: Any, idle_workers: int) -> str:
         with self._lock:
             lines = [
                 "# HELP kg_http_requests_total HTTP requests by method, route and status.",
@@ -77,6 +77,9 @@ class Metrics:
             "# HELP kg_query_workers_killed_total Query workers killed (timeout or abandoned stream).",
             "# TYPE kg_query_workers_killed_total counter",
             f"kg_query_workers_killed_total {pool_stats.killed}",
+            "# HELP kg_query_workers_idle Query workers started and waiting for a query.",
+            "# TYPE kg_query_workers_idle gauge",
+            f"kg_query_workers_idle {idle_workers}",
         ]
         return "\n".join(lines) + "\n"
 
@@ -155,5 +158,6 @@ def health(request: Request) -> Response:
 def metrics(request: Request) -> PlainTextResponse:
     state = request.state.kg
     return PlainTextResponse(
-        request.app.state.metrics.render(state.pool.stats), media_type="text/plain; version=0.0.4; charset=utf-8"
+        request.app.state.metrics.render(state.pool.stats, state.pool.idle()),
+        media_type="text/plain; version=0.0.4; charset=utf-8",
     )

@@ -17,7 +17,7 @@ from kg.settings import Settings
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
-# The repository's queries/ folder (an installed package ships no examples: the page still works).
+# The repository's queries/ folder; KG_QUERIES_DIR names another (the Docker image sets it).
 DEFAULT_QUERIES = Path(__file__).resolve().parents[2] / "queries"
 
 router = APIRouter(tags=["query UI"])
@@ -53,9 +53,9 @@ def example_queries(folder: Path = DEFAULT_QUERIES) -> tuple[ExampleQuery, ...]:
 
 
 @lru_cache(maxsize=4)
-def _render(endpoint: str) -> str:
+def _render(endpoint: str, folder: Path) -> str:
     template = (TEMPLATES / "ui.html").read_text(encoding="utf-8")
-    examples = [asdict(e) for e in example_queries()]
+    examples = [asdict(e) for e in example_queries(folder)]
     # </script> must not end the inline JSON early.
     payload = json.dumps(examples).replace("</", "<\\/")
     return template.replace("__EXAMPLES__", payload).replace("__ENDPOINT__", json.dumps(endpoint))
@@ -63,7 +63,7 @@ def _render(endpoint: str) -> str:
 
 def ui_page(settings: Settings) -> HTMLResponse:
     """The YASGUI page, querying ``/sparql`` on the same server."""
-    return HTMLResponse(_render("/sparql"))
+    return HTMLResponse(_render("/sparql", settings.queries_dir or DEFAULT_QUERIES))
 
 
 @router.get("/", response_class=HTMLResponse, summary="The query UI (YASGUI)")
@@ -72,5 +72,5 @@ def index(state: Annotated[ServerState, Depends(get_state)]) -> HTMLResponse:
 
 
 @router.get("/queries", summary="The example queries shown in the UI")
-def queries() -> list[dict[str, str]]:
-    return [asdict(e) for e in example_queries()]
+def queries(state: Annotated[ServerState, Depends(get_state)]) -> list[dict[str, str]]:
+    return [asdict(e) for e in example_queries(state.settings.queries_dir or DEFAULT_QUERIES)]

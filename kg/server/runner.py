@@ -25,8 +25,8 @@ def _socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
     if reuse_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
+    # No listen() here: uvicorn listens once the lifespan has opened the store, so a client that comes
+    # early is refused (and retries) instead of waiting in the backlog of a server still starting.
     return sock
 
 

@@ -7,12 +7,14 @@ from fastapi import HTTPException, Request, Response
 
 from kg.server import negotiation, results
 from kg.server.state import ServerState
+from kg.vocab import IriScheme
 
 SD_TEMPLATE = """\
 @prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
 @prefix formats: <http://www.w3.org/ns/formats/> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 @prefix void: <http://rdfs.org/ns/void#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 
 [] a sd:Service ;
   sd:endpoint <{endpoint}> ;
@@ -22,10 +24,12 @@ SD_TEMPLATE = """\
   sd:resultFormat formats:SPARQL_Results_JSON, formats:SPARQL_Results_XML, formats:SPARQL_Results_CSV,
       formats:SPARQL_Results_TSV, formats:Turtle, formats:N-Triples, formats:N-Quads, formats:TriG,
       formats:JSON-LD, formats:RDF_XML ;
-  sd:defaultDataset [
-    a sd:Dataset ;
-    sd:defaultGraph [ a sd:Graph ; dcterms:description "the union of all named graphs" ] {triples}
-  ] .
+  sd:defaultDataset <{dataset}> .
+
+<{dataset}> a sd:Dataset, void:Dataset ;
+  rdfs:seeAlso <{void}> ;
+  void:sparqlEndpoint <{endpoint}> ;
+  sd:defaultGraph [ a sd:Graph ; dcterms:description "the union of all named graphs" ] .
 """
 
 
@@ -34,8 +38,10 @@ def service_description(request: Request, state: ServerState) -> Response:
     endpoint = str(request.url.replace(query="", fragment=""))
     text = SD_TEMPLATE.format(
         endpoint=endpoint,
+        # The dataset is the one /.well-known/void describes (with its counts, partitions and linksets).
+        dataset=IriScheme(state.settings.base_iri).void("dataset"),
+        void=str(request.base_url).rstrip("/") + "/.well-known/void",
         update_language=", sd:SPARQL11Update" if state.writable and state.settings.update_token else "",
-        triples=f"; void:triples {int(built['quads'])}" if "quads" in (built := state.directory.build_info()) else "",
     )
     try:
         media_type = negotiation.negotiate(

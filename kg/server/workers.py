@@ -180,6 +180,9 @@ def worker_main(conn: Connection, root: str, settings: Any) -> None:
 
     directory = StoreDirectory(root)
     federation = Federation(settings)  # one per process: it holds the cache of remote answers
+    from kg.server import negotiation, results  # noqa: F401 - imported now, not on the first query
+
+    conn.send(("ready",))
     opened: tuple[tuple[str, int], Any] | None = None
     while True:
         try:
@@ -240,8 +243,9 @@ class QueryPool:
         self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker]]] = deque()
         self._closed = False
         self.stats = PoolStats()
-        for _ in range(size):
-            self._put(self._spawn())
+        starting = [self._spawn() for _ in range(size)]
+        for worker in starting:  # ready only when every worker has imported what it needs
+            self._put(self._ready(worker))
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
@@ -262,9 +266,24 @@ class QueryPool:
         def respawn() -> None:
             worker.process.join(5)
             if not self._closed:
-                self._put(self._spawn())
+                with contextlib.suppress(QueryFailed):
+                    self._put(self._ready(self._spawn()))
 
         threading.Thread(target=respawn, daemon=True).start()
+
+    def idle(self) -> int:
+        """Workers started and waiting for a task."""
+        with self._lock:
+            return len(self._idle)
+
+    def _ready(self, worker: _Worker, timeout: float = 120) -> _Worker:
+        """Wait for a new worker's "ready" message."""
+        if worker.conn.poll(timeout):
+            with contextlib.suppress(EOFError, OSError):
+                if worker.conn.recv() == ("ready",):
+                    return worker
+        worker.process.kill()
+        raise QueryFailed(500, "a query worker failed to start")
 
     def _release(self, worker: _Worker) -> None:
         if self._closed:

@@ -208,4 +208,4 @@ def parse_row(raw: Any, *, source: str, line: int) -> SourceRecord:
         if row_id is not None and row_id != f"{raw_id.strip()}#{index}" and row_id != f"{arxiv_id}#{index}":
             raise RecordError(arxiv_id, "id", f"{row_id!r} does not match doi#chunk-id ({arxiv_id}#{index})")
         chunk = Chunk(arxiv_id, index, repair(text))
-    return SourceRecord(source=source, line=line, paper=paper, chunk=chunk)
+    return SourceRecord(source=source, line=line, paper=paper, chunk=chunk, raw=raw)

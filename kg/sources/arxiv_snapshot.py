@@ -162,4 +162,4 @@ def parse_snapshot_record(raw: Any, *, source: str, line: int) -> SourceRecord:
         versions=versions,
         report_no=_text(raw, "report-no", arxiv_id),
     )
-    return SourceRecord(source=source, line=line, paper=paper, chunk=None)
+    return SourceRecord(source=source, line=line, paper=paper, chunk=None, raw=raw)

@@ -60,6 +60,7 @@ class SourceRecord:
     line: int
     paper: Paper
     chunk: Chunk | None = None
+    raw: Any = dataclasses.field(default=None, repr=False, compare=False)  # for a reject found later
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,11 +9,12 @@ import pytest
 
 from kg.build import build
 from kg.cli import main
-from kg.shards import _jsonl_ranges, build_sharded, plan_partitions
+from kg.shards import ClaimsOptions, _jsonl_ranges, build_sharded, plan_partitions
 from kg.sources.readers import raw_jsonl, sample_path
 from kg.store import StoreDirectory
 
 BASE = "https://w3id.org/arxiv-kg/"
+CLAIMS = ClaimsOptions()  # the claims pipeline runs in the partitions, as in the local build
 
 
 def _quads(store: Path) -> list[str]:
@@ -56,12 +57,22 @@ def test_byte_ranges_cover_every_line_once_with_its_number(corpus: Path) -> None
 
 def test_sharded_local_build_equals_the_local_build(corpus: Path, local_build: list[str], tmp_path: Path) -> None:
     assert len(plan_partitions([corpus], target_bytes=20_000)) > 5
-    report = build_sharded([corpus], tmp_path / "store", base_iri=BASE, partition_bytes=20_000)
+    report = build_sharded([corpus], tmp_path / "store", base_iri=BASE, partition_bytes=20_000, claims=CLAIMS)
     # a duplicate row in another partition is mapped twice (the store keeps one copy), so chunks may count it
     assert (report.papers, report.rejected) == (2, 1) and report.chunks in (100, 101)
     assert _quads(tmp_path / "store") == local_build
     reject = json.loads((tmp_path / "store.rejects.jsonl").read_text())
     assert reject["line"] == 61 and "invalid JSON" in reject["reason"]
+
+
+def test_process_pool_build_equals_the_local_build(corpus: Path, local_build: list[str], tmp_path: Path) -> None:
+    report = build_sharded(
+        [corpus], tmp_path / "store", base_iri=BASE, scheduler="processes", workers=2, partition_bytes=50_000,
+        claims=CLAIMS,
+    )
+    assert (report.papers, report.rejected) == (2, 1)
+    assert _quads(tmp_path / "store") == local_build
+    assert not list(tmp_path.glob(".store.shards-*"))  # the temporary shards are gone
 
 
 def test_shards_only_writes_n_quads_that_load_into_the_same_graph(
@@ -85,7 +96,8 @@ def test_shards_only_writes_n_quads_that_load_into_the_same_graph(
 def test_dask_local_cluster_build_equals_the_local_build(corpus: Path, local_build: list[str], tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     report = build_sharded(
-        [corpus], tmp_path / "store", base_iri=BASE, scheduler="dask", workers=2, partition_bytes=20_000
+        [corpus], tmp_path / "store", base_iri=BASE, scheduler="dask", workers=2, partition_bytes=20_000,
+        claims=CLAIMS,
     )
     assert (report.papers, report.rejected) == (2, 1)
     assert _quads(tmp_path / "store") == local_build

@@ -35,6 +35,21 @@ def _quads(store: Path) -> list[str]:
     return sorted(StoreDirectory(store).open().nquads())
 
 
+CONCEPTS = f"<{BASE}graph/concepts> .\n"
+
+
+def assert_same_graph(after: list[str], expected: list[str]) -> None:
+    """Quad for quad, except the label and type a concept got: an update keeps those of a concept that
+    existed, a full build picks the most frequent over all mentions (a known limit, see kg/update.py);
+    the concepts themselves must be the same."""
+    assert [q for q in after if not q.endswith(CONCEPTS)] == [q for q in expected if not q.endswith(CONCEPTS)]
+
+    def concepts(quads: list[str]) -> set[str]:
+        return {q.split(" ", 1)[0] for q in quads if q.endswith(CONCEPTS)}
+
+    assert concepts(after) == concepts(expected)
+
+
 def _changed_rows() -> list[dict[str, object]]:
     """A v2 of one sample paper (new title and dates, one author gone, two added, citations changed,
     fewer chunks, one chunk rewritten) and a new paper that cites it."""
@@ -83,7 +98,10 @@ def test_update_equals_a_full_build_of_the_union(tmp_path: Path, union_reference
     report = update([changes], tmp_path / "store", base_iri=BASE)
     assert (report.replaced, report.added, report.skipped, report.rejected) == ([CHANGED], [NEW], [], 0)
     after = _quads(tmp_path / "store")
-    assert after == union_reference[1]
+    assert_same_graph(after, union_reference[1])
+    # the claims pipeline ran on the new texts (kg build runs it by default, so the reference has claims too)
+    assert report.claims
+    assert any("/graph/concepts>" in q for q in after) and any("EntityMention" in q for q in after)
     assert after != before
     # what the data model says changed: the old chunks and the uncredited person are gone, stubs follow
     text = "".join(after)
@@ -102,7 +120,21 @@ def test_update_through_the_cli_keeps_the_previous_version_beside(
     assert main(["update", "--input", str(changes), "--store", str(store)]) == 0
     assert StoreDirectory(store).current_version() != first
     assert first is not None and first.is_dir()  # the old version is kept until the next swap
-    assert _quads(store) == union_reference[1]
+    assert_same_graph(_quads(store), union_reference[1])
+
+
+def test_without_claims_update_and_delete_equal_a_full_build_quad_for_quad(
+    tmp_path: Path, union_reference: tuple[Path, list[str]]
+) -> None:
+    union, _ = union_reference
+    build([union], tmp_path / "union", base_iri=BASE, claims=False)
+    build([sample_path()], tmp_path / "store", base_iri=BASE, claims=False)
+    update([_write(tmp_path / "changes.jsonl", _changed_rows())], tmp_path / "store", base_iri=BASE, claims=False)
+    assert _quads(tmp_path / "store") == _quads(tmp_path / "union")
+    delete([CHANGED], tmp_path / "store", base_iri=BASE)
+    rest = [json.loads(line) for line in union.read_text().splitlines() if not line.startswith(f'{{"doi": "{CHANGED}')]
+    build([_write(tmp_path / "rest.jsonl", rest)], tmp_path / "expected", base_iri=BASE, claims=False)
+    assert _quads(tmp_path / "store") == _quads(tmp_path / "expected")
 
 
 def test_an_older_version_does_not_replace_a_newer_one(tmp_path: Path) -> None:
@@ -125,7 +157,7 @@ def test_delete_equals_a_build_without_the_paper_and_leaves_a_stub_when_cited(
     assert len(rest) < len(union.read_text().splitlines())
     build([_write(tmp_path / "rest.jsonl", rest)], tmp_path / "expected", base_iri=BASE)
     after = _quads(tmp_path / "store")
-    assert after == _quads(tmp_path / "expected")
+    assert_same_graph(after, _quads(tmp_path / "expected"))
     assert f'<{BASE}paper/{CHANGED}> {ARXIV_ID} "{CHANGED}" {STUBS}' in "".join(after)
 
 

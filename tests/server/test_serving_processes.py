@@ -20,12 +20,17 @@ from support.live_server import LiveServer, start_server
 PAPERS = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p <https://w3id.org/arxiv-kg/ontology#arxivId> ?id ; " \
          "<http://purl.org/dc/terms/title> ?t }"
 
+COUNT_RQ = "# title: Count the triples\n# description: How big the graph is.\nSELECT (COUNT(*) AS ?n) { ?s ?p ?o }\n"
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     root = tmp_path_factory.mktemp("processes")
     build([], root / "store", base_iri=DEFAULT_BASE_IRI)
-    live = start_server(root / "store", root, http_workers=2, workers=1)
+    queries = root / "queries"
+    queries.mkdir()
+    (queries / "count.rq").write_text(COUNT_RQ)
+    live = start_server(root / "store", root, http_workers=2, workers=1, KG_QUERIES_DIR=str(queries))
     yield live
     live.stop()
 
@@ -66,3 +71,12 @@ def test_several_processes_refuse_a_writable_store(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "read-only" in result.stderr
+
+
+def test_example_queries_come_from_kg_queries_dir(server: LiveServer) -> None:
+    listed = httpx.get(f"{server.url}/queries").json()
+    assert listed == [{
+        "name": "count", "title": "Count the triples", "description": "How big the graph is.",
+        "query": COUNT_RQ,
+    }]
+    assert "Count the triples" in httpx.get(f"{server.url}/").text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from kg.errors import InputError
 from kg.sources.readers import read_path, sample_path
 from kg.store import StoreDirectory
 
+# datasets reads these when imported: no test may reach the Hub (or any non-loopback address)
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 datasets = pytest.importorskip("datasets")  # in the dev extra; the hf extra for users
 BASE = "https://w3id.org/arxiv-kg/"
 

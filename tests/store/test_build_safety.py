@@ -55,6 +55,7 @@ def test_duplicate_rows_are_not_errors_and_conflicting_metadata_is(tmp_path, sam
     assert report.rejected == 1
     reject = json.loads(report.rejects_path.read_text())
     assert reject["field"] == "title" and "differs from the earlier row at line 3" in reject["reason"]
+    assert reject["raw"]["title"] == "Another title" and reject["line"] == 4
 
 
 def test_rows_in_any_order_give_one_paper_node(tmp_path, sample_rows, sample_store):

@@ -14,16 +14,27 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import numpy
 import srsly
+from spacy.attrs import IS_ALPHA, IS_PUNCT, LENGTH, LOWER
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans, registry
 
-from kg.extract.nlp.sentences import ScientificSentencizer
+from kg.extract.nlp.sentences import ScientificSentencizer, sentence_spans
+from kg.extract.nlp.token_regex import TokenRegexMatcher
 
 PATTERNS_PACKAGE = "kg.extract.patterns"
+TEXT_KEY = "kg_text"
+MENTION_LABELS_KEY = "kg_mention_labels"
 ENTITY_TYPES = ("Method", "Task", "Metric", "Dataset", "OtherScientificTerm")
+
+
+def span_text(span: Span) -> str:
+    """A span's text, sliced from the caller's copy of the doc text when there is one (``Span.text`` joins tokens)."""
+    text = span.doc.user_data.get(TEXT_KEY)
+    return span.text if text is None else text[span.start_char:span.end_char]
 
 
 @registry.misc("kg.patterns.v1")
@@ -91,21 +102,6 @@ def compile_lemmas(pattern: list[dict[str, Any]], vocab: Any) -> list[dict[str, 
     return compiled
 
 
-def expand_first_token(pattern: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """One pattern per value of a first-token ``IN`` set.
-
-    The Matcher tests a pattern's first token on every token of the text; an exact value is a
-    C-level comparison where a set is a Python call, which made the matcher most of the pipeline's time.
-    """
-    first = pattern[0]
-    if len(first) != 1:
-        return [pattern]
-    (attr, value), = first.items()
-    if attr not in ("LOWER", "NORM") or not isinstance(value, dict) or set(value) != {"IN"}:
-        return [pattern]
-    return [[{attr: v}, *pattern[1:]] for v in value["IN"]]
-
-
 Doc.set_extension("kg_names", default=None, force=True)
 Span.set_extension("kg_claim", default=None, force=True)
 
@@ -126,6 +122,16 @@ _REFERENCE = re.compile(r"(?:\b[A-Z][a-z'’-]+, (?:[A-Z]\.\s?)+,?){2,}|\(\d{4}[
 _DASH_RUN = re.compile(r"-{4,}|_{4,}|\.{5,}")
 
 
+def _cumulative_counts(doc: Doc) -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Running counts of words (alphabetic, longer than one letter but "a"/"I") and of non-punctuation tokens."""
+    values = doc.to_array([IS_ALPHA, IS_PUNCT, LENGTH, LOWER]).reshape(-1, 4)
+    strings = doc.vocab.strings
+    single = (values[:, 2] == 1) & (values[:, 3] != strings["a"]) & (values[:, 3] != strings["i"])
+    is_word = (values[:, 0] == 1) & ~single
+    zero = numpy.zeros(1, dtype="int64")
+    return numpy.concatenate([zero, numpy.cumsum(is_word)]), numpy.concatenate([zero, numpy.cumsum(values[:, 1] == 0)])
+
+
 class DebrisFilter:
     """Marks sentences that can never hold a claim: ``doc.spans["kg_debris"]``.
 
@@ -138,17 +144,21 @@ class DebrisFilter:
         self.min_words = min_words
         self.min_word_ratio = min_word_ratio
 
-    def is_debris(self, sent: Span) -> bool:
-        text = sent.text
+    def is_debris(self, sent: Span, words: numpy.ndarray | None = None, tokens: numpy.ndarray | None = None) -> bool:
+        """``words``/``tokens``: cumulative counts of word and non-punctuation tokens over the doc, if computed."""
+        text = span_text(sent)
         if text.startswith("#") or _CAPTION.match(text) or _DASH_RUN.search(text) or _REFERENCE.search(text):
             return True
-        words = sum(1 for t in sent if t.is_alpha and (len(t) > 1 or t.lower_ in {"a", "i"}))
-        if words < self.min_words:
+        if words is None or tokens is None:
+            words, tokens = _cumulative_counts(sent.doc)
+        n_words = int(words[sent.end] - words[sent.start])
+        if n_words < self.min_words:
             return True
-        return words / max(1, sum(1 for t in sent if not t.is_punct)) < self.min_word_ratio
+        return n_words / max(1, int(tokens[sent.end] - tokens[sent.start])) < self.min_word_ratio
 
     def __call__(self, doc: Doc) -> Doc:
-        doc.spans["kg_debris"] = [s for s in doc.sents if self.is_debris(s)]
+        words, tokens = _cumulative_counts(doc)
+        doc.spans["kg_debris"] = [s for s in sentence_spans(doc) if self.is_debris(s, words, tokens)]
         return doc
 
 
@@ -206,6 +216,11 @@ def long_form_start(words: list[str], abbr: str) -> int | None:
     return i + 1 if k < 0 and skipped <= 2 else None
 
 
+@lru_cache(maxsize=4096)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])")
+
+
 @dataclass
 class EntityRules:
     """The rules of :class:`EntityRuler`, built once from the pattern files."""
@@ -255,15 +270,16 @@ class EntityRuler:
                 canonical = doc.vocab.strings[match_id]
                 label, _ = self.info[canonical]
                 spans.append(Span(doc, start, end, label=label, kb_id=concept_key(canonical)))
-        text = doc.text
+        text = doc.user_data.get(TEXT_KEY) or doc.text  # the caller's copy: Doc.text joins every token
         for regex, label in self.regexes:
             for m in regex.finditer(text):
                 span = doc.char_span(m.start(), m.end(), alignment_mode="contract")
                 if span is None or not len(span):
                     continue
-                known = self._known(_SIZE.sub("", span.text).strip(" -"))
+                surface = text[span.start_char:span.end_char]
+                known = self._known(_SIZE.sub("", surface).strip(" -"))
                 spans.append(Span(doc, span.start, span.end, label=known[0] if known else label,
-                                  kb_id=concept_key(known[1] if known else span.text)))
+                                  kb_id=concept_key(known[1] if known else surface)))
         for m in _ABBREVIATION.finditer(text):
             abbr = m.group(1)
             before = text[max(0, m.start() - 120):m.start()]
@@ -280,19 +296,24 @@ class EntityRuler:
                 if span is not None and len(span):
                     spans.append(Span(doc, span.start, span.end, label=label, kb_id=concept_key(canonical)))
         for name, label, canonical in doc._.kg_names or ():
-            for m in re.finditer(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text):
+            for m in _name_pattern(name).finditer(text):
                 span = doc.char_span(m.start(), m.end(), alignment_mode="contract")
                 if span is not None and len(span):
                     spans.append(Span(doc, span.start, span.end, label=label, kb_id=concept_key(canonical)))
-        doc.spans["kg_entities"] = filter_spans(spans)
-        labels = doc.user_data.setdefault("kg_concept_labels", {})
-        for span in spans:
-            labels.setdefault(span.kb_id_, self._display(span))
+        kept = filter_spans(spans)
+        doc.spans["kg_entities"] = kept
+        # each mention's display name depends on its own text only, so that a concept's label can be
+        # recomputed from the mentions a store holds (see kg.extract.entities.concepts_from_mentions)
+        doc.user_data[MENTION_LABELS_KEY] = {(s.start, s.end): self._display(s) for s in kept}
         return doc
 
     def _display(self, span: Span) -> str:
-        known = self._known(span.text) or self._known(_SIZE.sub("", span.text).strip(" -"))
-        return known[1] if known else " ".join(span.text.split())
+        return self.display(span_text(span))
+
+    def display(self, surface: str) -> str:
+        """A concept's display name from one mention's text: the gazetteer's name, else the text itself."""
+        known = self._known(surface) or self._known(_SIZE.sub("", surface).strip(" -"))
+        return known[1] if known else " ".join(surface.split())
 
 
 @Language.factory("kg_entities", assigns=["doc.spans"], default_config={
@@ -310,8 +331,11 @@ def make_entities(nlp: Language, name: str, gazetteer: list[dict[str, Any]],
 
 CLAIM_TYPES = ("contribution", "result", "comparison", "finding")
 _CUE_TYPE = {"CONTRIBUTION": "contribution", "CONTRIBUTION_WEAK": "contribution", "RESULT": "result",
-             "COMPARISON": "comparison", "FINDING": "finding", "FINDING_WEAK": "finding"}
-_PRIORITY = {"comparison": 4, "result": 3, "contribution": 2, "finding": 1}
+             "COMPARISON": "comparison", "COMPARISON_WEAK": "comparison", "FINDING": "finding",
+             "FINDING_WEAK": "finding"}
+# which cue types the sentence when several match: a plain comparative ("more than") is the weakest
+_PRIORITY = {"COMPARISON": 5, "RESULT": 4, "CONTRIBUTION": 3, "CONTRIBUTION_WEAK": 3, "FINDING": 2,
+             "FINDING_WEAK": 2, "COMPARISON_WEAK": 1}
 _CITATION = re.compile(r"\bet al\b|\(\s*[A-Z][A-Za-z-]+(?: and [A-Z][A-Za-z-]+)?,? \d{4}[a-z]?[;)]")
 _TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "results", "training", "performance",
                           "responses", "data", "annotators", "evaluation", "prompts", "llms"})
@@ -346,35 +370,38 @@ class ClaimCue:
 class ClaimMatcher:
     """Claim sentences in ``doc.spans["kg_claims"]`` (label = claim type, ``span._.kg_claim`` = :class:`ClaimCue`).
 
+    The cues are spaCy Matcher token patterns, run by :class:`TokenRegexMatcher` (same matches, several
+    times faster on this lexicon) over the non-debris sentences.
+
     A sentence is a claim when it holds a claim cue from the lexicon and no veto: it is not debris,
     holds no future-work, roadmap or set-up cue, and is not background (a citation with no first
     person). Weak contribution cues (``we present``) count only in abstracts (``doc.user_data["kg_abstract"]``).
     """
 
     def __init__(self, nlp: Language, cues: list[dict[str, Any]]) -> None:
-        self.matcher = Matcher(nlp.vocab)
+        self.matcher = TokenRegexMatcher(nlp.vocab)
         self.relations: dict[str, str] = {}
         self.words: dict[str, frozenset[str]] = {"HEDGE": frozenset(), "NEGATION": frozenset()}
         for record in cues:
             if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
                 self.words[record["label"]] = self.words[record["label"]] | {w.lower() for w in record["words"]}
                 continue
-            patterns = expand_first_token(compile_lemmas(record["pattern"], nlp.vocab))
-            self.matcher.add(f"{record['label']}|{record['id']}", patterns)
+            self.matcher.add(f"{record['label']}|{record['id']}", [compile_lemmas(record["pattern"], nlp.vocab)])
             if record.get("relation"):
                 self.relations[record["id"]] = record["relation"]
 
     def decide(self, sent: Span, matches: list[tuple[str, str, int, int]], abstract: bool) -> ClaimCue | None:
         """The claim decision for one sentence from its cue matches (pure)."""
-        if sent.text.rstrip().endswith("?"):
+        text = span_text(sent)
+        if text.rstrip().endswith("?"):
             return None  # a question asserts nothing
         matches = [m for m in matches if not _in_parentheses(sent, m[2])]
         labels = {label for label, *_ in matches}
         if "NONCLAIM" in labels:
-            strong = [m for m in matches if m[0] in {"COMPARISON", "RESULT"}]
+            strong = [m for m in matches if m[0] in {"COMPARISON", "RESULT"}]  # a veto does not beat these
             if not strong:
                 return None
-        first_person = bool(_FIRST_PERSON.search(sent.text))
+        first_person = bool(_FIRST_PERSON.search(text))
         if not first_person and any(m[0] == "FINDING_WEAK" for m in matches):
             entities = sent.doc.spans.get("kg_entities", ())
             has_entity = any(sent.start <= e.start and e.end <= sent.end for e in entities)
@@ -388,8 +415,8 @@ class ClaimMatcher:
         ]
         if not typed:
             return None
-        label, cue_id, start, end = max(typed, key=lambda m: (_PRIORITY[_CUE_TYPE[m[0]]], -m[2]))
-        citation = _CITATION.search(sent.text)
+        label, cue_id, start, end = max(typed, key=lambda m: (_PRIORITY[m[0]], -m[2]))
+        citation = _CITATION.search(text)
         if citation and not first_person and citation.start() < sent.doc[start].idx - sent.start_char:
             return None  # background: the cited work is what asserts it
         claim_type = _CUE_TYPE[label]
@@ -408,19 +435,19 @@ class ClaimMatcher:
         debris = {(s.start, s.end) for s in doc.spans["kg_debris"]} if "kg_debris" in doc.spans else set()
         by_sentence: dict[int, list[tuple[str, str, int, int]]] = {}
         sent_of: dict[int, Span] = {}
-        for sent in doc.sents:
+        for sent in sentence_spans(doc):
             if (sent.start, sent.end) in debris:
                 continue
             sent_of[sent.start] = sent
         starts = sorted(sent_of)
-        for match_id, start, end in self.matcher(doc):
+        for key, start, end in self.matcher(doc, [s.start for s in sentence_spans(doc)]):
             i = bisect.bisect_right(starts, start) - 1
             if i < 0:
                 continue
             sent = sent_of[starts[i]]
             if end > sent.end:
                 continue
-            label, cue_id = doc.vocab.strings[match_id].split("|", 1)
+            label, cue_id = key.split("|", 1)
             by_sentence.setdefault(sent.start, []).append((label, cue_id, start, end))
         claims = []
         for key, matches in sorted(by_sentence.items()):

@@ -1,0 +1,209 @@
+"""Claim detection, typing, polarity, hedging, structured parts and entity mentions, on sentences written
+for the test (the labelled sample sentences are measured by bench/claims_quality.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+
+from kg.extract.claims import TextJob, abstract_job, docs_for, extract_batch, find_claims
+from kg.extract.entities import find_mentions, paper_names
+from kg.extract.nlp import components, load_pipeline, pipeline_config
+from kg.sources.records import Paper
+
+
+def claims_of(text: str, *, abstract: bool = False, names=()):
+    job = TextJob("2401.00001", text, None if abstract else 0, tuple(names))
+    doc = next(iter(docs_for([job])))
+    return find_claims(doc)
+
+
+def one_claim(text: str, **kw):
+    found = claims_of(text, **kw)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claim_type"),
+    [
+        ("We propose a retrieval method that needs no labels.", "contribution"),
+        ("We release the code and the weights of all our models.", "contribution"),
+        ("Our method outperformed the strongest baseline on every benchmark.", "comparison"),
+        ("The 7B model is competitive with much larger models.", "comparison"),
+        ("The model achieves an accuracy of 91.2 on the test set.", "result"),
+        ("We find that longer prompts reduce the error rate.", "finding"),
+        ("Results indicate that data quality matters more than size.", "finding"),
+        ("Fine-tuning did not improve robustness to paraphrases.", "finding"),
+    ],
+)
+def test_claims_are_found_and_typed(sentence, claim_type):
+    assert one_claim(sentence).claim_type == claim_type
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We use a batch size of 512 and a learning rate of 0.0001.",
+        "For each prompt we sample four answers from the policy.",
+        "Figure 3: Accuracy of the models across training steps.",
+        "Smith et al. (2021) show that larger models outperform smaller ones.",
+        "We leave the study of multilingual prompts for future work.",
+        "In this section, we describe the data pipeline.",
+        "How many samples do we need to outperform the baseline?",
+        "GPT-4 1.89 117 89% 0.28 67% LLaMA ------FAILED------ Alpaca 2.56 104 56% 0.03 15%",
+        "Zeng, A., Liu, X., Du, Z. (2022). GLM-130B: An Open Bilingual Pre-trained Model.",
+    ],
+    ids=["setup", "method", "caption", "background", "future-work", "roadmap", "question", "table-debris", "reference"],
+)
+def test_setup_captions_background_future_work_and_debris_are_not_claims(sentence):
+    assert claims_of(sentence) == []
+
+
+def test_lemmas_from_the_lookup_tables_match_inflected_cues():
+    assert "outperformed" in components.lemma_forms(["outperform"])
+    for verb in ("outperforms", "outperformed", "outperforming"):
+        assert one_claim(f"The tuned model {verb} the baseline by a wide margin.").claim_type == "comparison"
+
+
+def test_negation_and_hedging_are_marked():
+    claim = one_claim("We find that the prompts did not improve the scores of smaller models.")
+    assert claim.negated and not claim.hedged
+    claim = one_claim("We find that this may explain part of the gap.")
+    assert claim.hedged and not claim.negated
+
+
+def test_weak_contribution_cues_count_in_abstracts_only():
+    text = "We present a benchmark of emotional understanding for language models."
+    assert claims_of(text, abstract=True)
+    assert claims_of(text) == []
+
+
+def test_a_comparison_gets_subject_relation_object_and_value():
+    claim = one_claim("Llama 2-Chat 7B outperforms MPT-7B-chat on 60% of the prompts.")
+    assert claim.relation == "outperforms"
+    assert claim.subject.concept == "llama-2-chat"
+    assert claim.object.concept == "mpt-chat"
+    assert claim.value == "60%"
+
+
+def test_claim_offsets_slice_the_text_exactly():
+    text = "Intro text here. As expected, our model outperforms GPT-4 on TruthfulQA. More text follows."
+    claim = one_claim(text)
+    assert text[claim.begin:claim.end] == claim.text == "As expected, our model outperforms GPT-4 on TruthfulQA."
+    assert {m.concept for m in claim.mentions} == {"gpt-4", "truthfulqa"}
+
+
+def mentions_of(text: str, names=()):
+    job = TextJob("2401.00001", text, 0, tuple(names))
+    return [(m.text, m.entity_type, m.concept) for m in find_mentions(next(iter(docs_for([job]))))]
+
+
+def test_model_names_with_versions_are_one_mention_each():
+    found = mentions_of("We compare GPT-3.5-turbo, text-davinci-002, Llama 2-Chat 70B and Falcon-40b-instruct.")
+    assert [t for t, *_ in found] == ["GPT-3.5-turbo", "text-davinci-002", "Llama 2-Chat 70B", "Falcon-40b-instruct"]
+    assert all(kind == "Method" for _, kind, _ in found)
+
+
+def test_an_abbreviation_definition_links_the_short_form_to_the_long_form():
+    found = mentions_of("We introduce Sparse Window Attention (SWA), and SWA is fast.")
+    assert ("Sparse Window Attention", "OtherScientificTerm", "sparse-window-attention") in found
+    assert ("SWA", "OtherScientificTerm", "sparse-window-attention") in found
+
+
+def test_gazetteer_types_follow_scierc():
+    found = {t: kind for t, kind, _ in mentions_of("RLHF improves TruthfulQA accuracy on question answering.")}
+    assert found == {"RLHF": "Method", "TruthfulQA": "Dataset", "accuracy": "Metric", "question answering": "Task"}
+
+
+def test_names_from_the_title_and_abstract_are_found_in_the_text():
+    paper = Paper("2401.00001", "Zorblax: Open Chat Models", ("A. Author",), (),
+                  abstract="Our tuned models, called Zorblax-Chat, are good at dialogue.")
+    names = paper_names(paper)
+    assert ("Zorblax", "Method", "Zorblax") in names
+    found = mentions_of("Zorblax-Chat beats Zorblax on every task.", names)
+    assert [t for t, *_ in found] == ["Zorblax-Chat", "Zorblax"]
+
+
+def test_the_pipeline_comes_from_the_shipped_config_with_registered_components():
+    config = pipeline_config()
+    nlp = load_pipeline()
+    assert nlp.pipe_names == list(config["nlp"]["pipeline"])
+    assert all(name.startswith("kg_") for name in nlp.pipe_names)
+    assert spacy.util.registry.misc.get("kg.patterns.v1") is components.read_patterns
+
+
+def test_every_pattern_file_is_valid_json_lines():
+    folder = Path(components.__file__).parents[1] / "patterns"
+    for name in components.pattern_names():
+        for line in (folder / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
+            json.loads(line)
+
+
+def test_a_batch_gives_the_same_quads_every_time():
+    paper = Paper("2401.00001", "Zorblax: Open Chat Models", ("A. Author",), (),
+                  abstract="We propose Zorblax, a chat model. Zorblax outperforms GPT-4 on MMLU by 3 points.")
+    job = abstract_job(paper)
+    first = extract_batch([job], "https://example.org/kg/")
+    second = extract_batch([job], "https://example.org/kg/")
+    assert first.nquads == second.nquads and first.claims == 2
+
+
+def test_the_regex_matcher_finds_what_spacys_matcher_finds_on_the_sample(sample_rows):
+    from spacy.matcher import Matcher
+
+    from kg.extract.nlp.token_regex import TokenRegexMatcher
+
+    nlp = load_pipeline()
+    records = [r for r in components.read_patterns("claim_cues") if "pattern" in r]
+    reference, ours = Matcher(nlp.vocab), TokenRegexMatcher(nlp.vocab)
+    for record in records:
+        pattern = components.compile_lemmas(record["pattern"], nlp.vocab)
+        reference.add(record["id"], [pattern])
+        ours.add(record["id"], [pattern])
+    for row in sample_rows:
+        doc = nlp(row["chunk"])
+        matches = reference(doc)
+        for sent in doc.sents:
+            expected = {(nlp.vocab.strings[k], s) for k, s, e in matches if sent.start <= s and e <= sent.end}
+            found = {(k, s) for k, s, e in ours(doc, [x.start for x in doc.sents]) if sent.start <= s and e <= sent.end}
+            # spaCy also reports overlapping matches that start later inside one of ours: same keys, a subset of starts
+            assert found <= expected
+            assert {k for k, _ in found} == {k for k, _ in expected}
+
+
+def test_a_trained_pipeline_given_by_name_or_path_gets_our_rules_appended(tmp_path):
+    # no trained English model can be installed here: a saved pipeline with spaCy's own sentencizer
+    # stands in for one (``--nlp`` accepts a package name or a path, as spacy.load does)
+    base = spacy.blank("en")
+    base.add_pipe("sentencizer")
+    base.to_disk(tmp_path / "trained")
+    name = str(tmp_path / "trained")
+    nlp = load_pipeline(name)
+    assert nlp.pipe_names == ["sentencizer", "kg_debris", "kg_entities", "kg_claims"]
+    job = TextJob("2401.00001", "Intro. Our model outperforms GPT-4 on MMLU by 3 points.", 0)
+    result = extract_batch([job], "https://example.org/kg/", name)
+    assert result.claims == 1 and "ontology#outperforms" in result.nquads
+
+
+@spacy.Language.component("kg_test_fragile")
+def _fragile(doc):
+    """A real component that cannot read some texts: the failure the batch must survive."""
+    if "BREAK" in doc.text:
+        raise RuntimeError("cannot read this text")
+    return doc
+
+
+def test_a_text_that_breaks_the_pipeline_is_skipped_and_the_batch_goes_on(tmp_path, caplog):
+    base = spacy.blank("en")
+    base.add_pipe("sentencizer")
+    base.add_pipe("kg_test_fragile")
+    base.to_disk(tmp_path / "fragile")
+    jobs = [TextJob("2401.00001", "BREAK. We find that it fails.", 0),
+            TextJob("2401.00001", "Our model outperforms GPT-4 on MMLU by 3 points.", 1)]
+    result = extract_batch(jobs, "https://example.org/kg/", str(tmp_path / "fragile"))
+    assert result.claims == 1 and "/chunk/1>" in result.nquads and "/chunk/0>" not in result.nquads
+    assert "2401.00001 c0 skipped: RuntimeError: cannot read this text" in caplog.text
