@@ -88,7 +88,7 @@ class AdmissionControl:
                                        f"{self.max_body} bytes")
                     return
                 receive = _replay(body, receive)
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, _retry_after_on_503(send))
         finally:
             self.admission.leave(client)
 
@@ -103,6 +103,20 @@ class AdmissionControl:
         await send({"type": "http.response.body", "body": body})
         log_access(self.metrics, scope, status, time.perf_counter() - start, len(body), broken=False,
                    route=scope["path"] if scope["path"] == "/sparql" else "other")
+
+
+def _retry_after_on_503(send: Any) -> Any:
+    """A ``send`` that adds ``Retry-After`` to a 503 (a query stopped at the limit, no worker free)."""
+
+    async def sending(message: Any) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 503:
+            headers = list(message.get("headers", []))
+            if not any(name.lower() == b"retry-after" for name, _ in headers):
+                headers.append((b"retry-after", str(RETRY_AFTER_S).encode()))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 def _content_length(scope: Any) -> int | None:

@@ -121,4 +121,5 @@ def test_a_query_over_the_time_limit_is_stopped(server: LiveServer) -> None:
     start = time.monotonic()
     response = ask("127.0.0.5", server, HEAVY)
     assert response.status_code == 503 and "limit" in response.text
+    assert response.headers["retry-after"] == "1"
     assert time.monotonic() - start < TIMEOUT_S + 5
