@@ -86,20 +86,6 @@ class VersionLease:
         self.release()
 
 
-def version_in_use(version: Path) -> bool:
-    """Whether some process holds a lease on ``version`` (its files are open)."""
-    lease = version.with_name(version.name + LEASE_SUFFIX)
-    if not lease.exists():
-        return False
-    with open(lease, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
-
-
 class KgStore:
     """One opened store version: query it, update it (when writable), count and dump its quads.
 
