@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     )
     query_workers: int = Field(2, ge=1, description="Worker processes that run queries (killed on timeout).")
     max_query_length: int = Field(100_000, ge=1, description="Cap on the length of a query, in characters.")
+    max_pending_queries: int = Field(64, ge=1, description="Queries running or waiting for a worker; past it, 503.")
+    max_client_queries: int = Field(8, ge=1, description="Queries one client address may have in the house; 429.")
+    query_demote_after_s: float = Field(0.0, ge=0, description="A query running longer gets a lower CPU priority "
+                                        "(nice 10) so that short queries go first; 0 turns it off.")
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1, description="Cap on a request body, in bytes; past it, 413.")
 
     # dataset description (VoID at /.well-known/void)
     dataset_title: str = Field("arxiv-kg: a knowledge graph of arXiv papers", description="Title of the dataset.")

@@ -7,6 +7,11 @@ Layout of a store directory ``S``::
     S/versions/<id>.json what built it (time, inputs, counts)
     S/.build.lock        held by the one build that may run at a time
     S/versions/*.building  a build in progress (or one that was killed; removed by the next build)
+    S/versions/<id>.lease  a shared ``flock`` held by every process that has the version open
+
+A version is removed only when nobody holds its lease (a server, a query worker, a backup): the
+remover takes the lease exclusively without waiting, and skips the version if that fails. An opener
+takes it shared, then checks that the version still exists (else it opens ``current`` instead).
 
 A build writes a new version next to the old one and moves ``current`` only when the new version
 is complete, so a build that fails or is killed leaves the previous store intact and queryable.
@@ -36,6 +41,7 @@ CURRENT = "current"
 VERSIONS = "versions"
 BUILDING_SUFFIX = ".building"
 LOCK_FILE = ".build.lock"
+LEASE_SUFFIX = ".lease"
 KEEP_VERSIONS = 2
 
 
@@ -47,13 +53,53 @@ def _map_error(err: BaseException, path: Path | str, action: str) -> StoreError:
     return StoreError(f"{path}: cannot {action}: {text}")
 
 
-class KgStore:
-    """One opened store version: query it, update it (when writable), count and dump its quads."""
+class VersionLease:
+    """A shared lock on one version: while any process holds one, the version is not removed."""
 
-    def __init__(self, store: ox.Store, path: Path, *, read_only: bool) -> None:
+    def __init__(self, handle: Any, version: Path) -> None:
+        self._handle = handle
+        self.version = version
+
+    @classmethod
+    def take(cls, version: Path) -> VersionLease | None:
+        """The lease of ``version``, or ``None`` if the version is gone or being removed."""
+        try:
+            handle = open(version.with_name(version.name + LEASE_SUFFIX), "a+")  # noqa: SIM115 - held until release
+        except OSError:
+            return None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return None
+        if not version.is_dir():  # removed between our look at `current` and the lock
+            handle.close()
+            return None
+        return cls(handle, version)
+
+    def release(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.close()  # closing the file drops the lock
+
+    def __del__(self) -> None:
+        self.release()
+
+
+class KgStore:
+    """One opened store version: query it, update it (when writable), count and dump its quads.
+
+    It holds the version's lease until it is closed (writable) or no longer referenced (read-only: a
+    thread still reading from a store that another thread closed keeps it, and its files, alive).
+    """
+
+    def __init__(
+        self, store: ox.Store, path: Path, *, read_only: bool, lease: VersionLease | None = None
+    ) -> None:
         self._store = store
         self.path = path
         self.read_only = read_only
+        self._lease = lease
 
     def query(
         self,
@@ -228,10 +274,14 @@ class KgStore:
             self._store.flush()
 
     def close(self) -> None:
-        if not self.read_only:
-            with contextlib.suppress(Exception):
-                self._store.flush()
+        """Flush and close a writable store; a read-only one is released when no longer referenced."""
+        if self.read_only:
+            return
+        with contextlib.suppress(Exception):
+            self._store.flush()
         del self._store
+        if self._lease is not None:
+            self._lease.release()
 
 
 DUMP_FORMATS: dict[str, ox.RdfFormat] = {
@@ -241,6 +291,19 @@ DUMP_FORMATS: dict[str, ox.RdfFormat] = {
     "ntriples": ox.RdfFormat.N_TRIPLES,
     "jsonld": ox.RdfFormat.JSON_LD,
 }
+
+
+def iri_problem(value: str) -> str | None:
+    """Why ``value`` is not an absolute IRI the store accepts (``None`` when it is one)."""
+    try:
+        ox.NamedNode(value)
+    except ValueError as err:
+        return str(err)
+    return None
+
+
+def _utc_now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _graph_term(graph: str) -> ox.NamedNode | ox.DefaultGraph:
@@ -312,16 +375,74 @@ class StoreDirectory:
         info = version.with_suffix(".json")
         return json.loads(info.read_text()) if info.exists() else {}
 
-    def open(self, *, read_only: bool = True) -> KgStore:
-        """Open the current version; read-only by default."""
-        version = self.current_version()
-        if version is None:
-            raise StoreNotFoundError(f"{self.root}: no store here (run `kg build --store {self.root}` first)")
+    def open(self, *, read_only: bool = True, version: Path | str | None = None) -> KgStore:
+        """Open the current version (or ``version``, if it still exists), read-only by default.
+
+        The returned store holds the version's lease, so no build removes the version meanwhile.
+        """
+        wanted = Path(version) if version is not None else None
+        for _ in range(10):
+            path = wanted or self.current_version()
+            if path is None:
+                raise StoreNotFoundError(f"{self.root}: no store here (run `kg build --store {self.root}` first)")
+            lease = VersionLease.take(path)
+            if lease is not None:
+                break
+            wanted = None  # that version is gone: take the current one
+        else:
+            raise StoreError(f"{self.root}: the current version kept changing under us; try again")
         try:
-            store = ox.Store.read_only(str(version)) if read_only else ox.Store(str(version))
+            store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
         except (OSError, RuntimeError) as err:
-            raise _map_error(err, version, "open the store") from err
-        return KgStore(store, version, read_only=read_only)
+            lease.release()
+            raise _map_error(err, path, "open the store") from err
+        return KgStore(store, path, read_only=read_only, lease=lease)
+
+    def backup(self, output: Path | str) -> Path:
+        """Copy the current version, consistently, into a new store directory ``output`` (with its own
+        ``current``), even while a server reads the store or a build swaps in another version.
+
+        Returns the new version's directory. ``output`` must not exist or be empty. On the same file
+        system the copy hard-links the immutable data files, so it is fast and small.
+        """
+        target = StoreDirectory(output)
+        if target.root.exists() and any(target.root.iterdir()):
+            raise StoreError(f"{target.root}: the backup target exists and is not empty")
+        source = self.open(read_only=True)
+        try:
+            with target._build_lock():
+                target.versions_dir.mkdir(parents=True, exist_ok=True)
+                version_id = source.path.name
+                building = target.versions_dir / (version_id + BUILDING_SUFFIX)
+                try:
+                    source.raw.backup(str(building))
+                except (OSError, RuntimeError) as err:
+                    shutil.rmtree(building, ignore_errors=True)
+                    raise _map_error(err, building, "back up the store") from err
+                final = target.versions_dir / version_id
+                os.replace(building, final)
+                info = self.build_info() if self.current_version() == source.path else {}
+                info = {**info, "backup_of": str(source.path), "backed_up_at": _utc_now()}
+                final.with_suffix(".json").write_text(json.dumps(info, indent=2, default=str))
+                target._swap_current(final)
+        finally:
+            source.close()
+            del source
+        return final
+
+    def remove_unused_versions(self) -> list[Path]:
+        """Remove old versions that nobody has open (skipped while a build runs: it cleans up itself)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK_FILE, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return []
+            try:
+                current = self.current_version()
+                return self._remove_old_versions(keep=current) if current is not None else []
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def replace_graphs(self, graphs: dict[str, Iterable[str]], *, info: dict[str, Any] | None = None) -> None:
         """A new version: the current one's quads with each named graph in ``graphs`` replaced.
@@ -388,6 +509,7 @@ class StoreDirectory:
                 shutil.rmtree(building, ignore_errors=True)
                 raise _map_error(err, building, "create a new version") from err
             writer = VersionWriter(KgStore(store, building, read_only=False))
+            del store  # closing the writer must close the database (a server opens it writable next)
             try:
                 yield writer
                 writer.store.flush()
@@ -406,12 +528,11 @@ class StoreDirectory:
             self._remove_old_versions(keep=final)
 
     def _copy_current(self, target: Path) -> None:
-        current = self.current_version()
-        if current is None:
+        if self.current_version() is None:
             raise StoreNotFoundError(f"{self.root}: no store here to update (run `kg build --store {self.root}` first)")
-        source = ox.Store.read_only(str(current))
+        source = self.open(read_only=True)
         try:
-            source.backup(str(target))
+            source.raw.backup(str(target))
         finally:
             del source
 
@@ -428,14 +549,36 @@ class StoreDirectory:
         finally:
             os.close(fd)
 
-    def _remove_old_versions(self, *, keep: Path) -> None:
+    def old_versions(self) -> list[Path]:
+        """Versions past the newest ``KEEP_VERSIONS`` (removed once nobody holds them)."""
+        versions = sorted(
+            p for p in self.versions_dir.iterdir() if p.is_dir() and not p.name.endswith(BUILDING_SUFFIX)
+        ) if self.versions_dir.is_dir() else []
+        current = self.current_version()
+        return [p for p in versions if p != current][: max(0, len(versions) - KEEP_VERSIONS)]
+
+    def _remove_old_versions(self, *, keep: Path) -> list[Path]:
+        """Remove all but the newest ``KEEP_VERSIONS`` versions, skipping those some process has open."""
         versions = sorted(
             p for p in self.versions_dir.iterdir() if p.is_dir() and not p.name.endswith(BUILDING_SUFFIX)
         )
         old = [p for p in versions if p != keep][: max(0, len(versions) - KEEP_VERSIONS)]
+        removed = []
         for path in old:
-            shutil.rmtree(path, ignore_errors=True)
-            path.with_suffix(".json").unlink(missing_ok=True)
+            lease = path.with_name(path.name + LEASE_SUFFIX)
+            with open(lease, "a+") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # in use: a later build (or the server, once it lets go) removes it
+                shutil.rmtree(path, ignore_errors=True)
+                path.with_suffix(".json").unlink(missing_ok=True)
+                lease.unlink(missing_ok=True)
+            removed.append(path)
+        for lease in self.versions_dir.glob(f"*{LEASE_SUFFIX}"):  # leases left by versions already gone
+            if not lease.with_name(lease.name[: -len(LEASE_SUFFIX)]).exists():
+                lease.unlink(missing_ok=True)
+        return removed
 
 
 class VersionWriter:

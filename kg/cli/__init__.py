@@ -7,11 +7,11 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from kg.cli import build, delete, export, link, query, serve, stats, update, validate
+from kg.cli import backup, build, delete, export, link, query, serve, stats, update, validate
 from kg.cli.common import CommandModule
 from kg.errors import KgError
 
-COMMANDS: tuple[CommandModule, ...] = (build, update, delete, query, stats, validate, export, link, serve)
+COMMANDS: tuple[CommandModule, ...] = (build, update, delete, query, stats, validate, export, link, serve, backup)
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from kg.federation import Federation
 from kg.server import graph_store, ops, pages, published, resources, sparql
+from kg.server.admission import AdmissionControl
 from kg.server.fastpath import QueryFastPath
 from kg.server.state import ServerState
 from kg.server.workers import QueryPool
@@ -93,7 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 
-def serving_app(settings: Settings) -> QueryFastPath:
-    """What uvicorn serves: the app behind the lean path for plain ``GET /sparql`` queries."""
+def serving_app(settings: Settings) -> AdmissionControl:
+    """What uvicorn serves: admission control, then the lean path for plain ``GET /sparql`` queries."""
     app = create_app(settings)
-    return QueryFastPath(app, app.state.metrics)
+    return AdmissionControl(QueryFastPath(app, app.state.metrics), settings, app.state.metrics)

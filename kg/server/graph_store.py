@@ -14,10 +14,12 @@ from starlette.concurrency import run_in_threadpool
 
 from kg.errors import QueryError
 from kg.server import negotiation, results
+from kg.server.audit import log_write
 from kg.server.security import has_token, require_update_token
 from kg.server.state import ServerState, get_state
 from kg.server.streaming import ResultResponse
 from kg.server.workers import QueryFailed, Task
+from kg.store import iri_problem
 
 router = APIRouter(tags=["Graph Store Protocol"])
 RDF_BODY_TYPES = (*negotiation.GRAPH_TYPES, "application/x-turtle", "text/n3", "application/xml", "text/plain")
@@ -29,7 +31,11 @@ def _target(request: Request, path: str | None) -> tuple[str | None, bool]:
     if path:
         if "graph" in params or "default" in params:
             raise HTTPException(400, "name the graph by the URL or by ?graph= / ?default, not both")
-        return str(request.url.replace(query="", fragment="")), True
+        iri = str(request.url.replace(query="", fragment=""))
+        problem = iri_problem(iri)
+        if problem is not None:
+            raise HTTPException(400, f"the URL does not name a graph: it is not a valid IRI ({problem})")
+        return iri, True
     if "graph" in params and "default" in params:
         raise HTTPException(400, "?graph= and ?default cannot be combined")
     graphs = params.getlist("graph")
@@ -38,6 +44,9 @@ def _target(request: Request, path: str | None) -> tuple[str | None, bool]:
     if graphs:
         if not graphs[0]:
             raise HTTPException(400, "?graph= needs an IRI")
+        problem = iri_problem(graphs[0])
+        if problem is not None:
+            raise HTTPException(400, f"?graph= is not an absolute IRI ({problem}): {graphs[0]!r}")
         return graphs[0], True
     if "default" in params:
         return None, True
@@ -98,6 +107,7 @@ async def _read_graph(request: Request, state: ServerState, graph: str | None, h
 
 async def _write(request: Request, state: ServerState, graph: str | None, *, method: str) -> Response:
     require_update_token(request, state.settings)
+    log_write(request, f"graph store {method}", f"graph {'default' if graph is None else '<' + graph + '>'}")
     if not state.writable:
         raise HTTPException(403, "this server opened its store read-only")
     base_iri = graph or str(request.url.replace(query="", fragment=""))

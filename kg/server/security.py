@@ -7,6 +7,7 @@ import hmac
 
 from fastapi import HTTPException, Request
 
+from kg.server.audit import log_write
 from kg.settings import Settings
 
 
@@ -28,6 +29,8 @@ def token_matches(authorization: str | None, settings: Settings) -> bool:
 
 def require_update_token(request: Request, settings: Settings) -> None:
     """Refuse a write: 403 when writes are off or the token is wrong, 401 when none was sent."""
+    if settings.update_token is None or not has_token(request, settings):
+        log_write(request, f"{request.method} {request.url.path}", outcome="refused")
     if settings.update_token is None:
         raise HTTPException(403, "this endpoint is read-only: updates are off (no KG_UPDATE_TOKEN is configured)")
     if not request.headers.get("authorization"):

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from kg.errors import FederationError, FederationRefused, FederationRemoteError, QueryError
 from kg.server import negotiation, results
+from kg.server.audit import log_write
 from kg.server.pages import ui_page
 from kg.server.security import require_update_token, token_matches
 from kg.server.service_description import service_description
@@ -204,6 +205,7 @@ async def _update(request: Request, state: ServerState, update: str, values) -> 
     except DatasetConflict as err:
         raise HTTPException(400, str(err)) from None
     base_iri = _endpoint_url(request)
+    log_write(request, "update", update)
 
     def run() -> None:
         with state.writing() as store:

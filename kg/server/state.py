@@ -15,6 +15,7 @@ from pathlib import Path
 from fastapi import Request
 
 from kg.federation import Federation
+from kg.server.versions import follow_current
 from kg.server.workers import QueryPool
 from kg.settings import Settings
 from kg.store import CURRENT, KgStore, StoreDirectory
@@ -44,14 +45,8 @@ class ServerState:
 
     def generation(self) -> tuple[str, int]:
         """Changes with every write and every new build swapped in: workers reopen when it does."""
-        if not self.writable and self._link_changed():
-            current = self.directory.current_version()
-            # `kg build` swapped in a new version under a read-only server: follow it.
-            with self.write_lock:
-                old, self.store = self.store, self.directory.open(read_only=True)
-                self._version = current
-                self.last_modified = _built_at(self.directory) or time.time()
-                old.close()
+        if self._link_changed():
+            follow_current(self)  # `kg build` or `kg update` swapped in a new version: follow it
         return (str(self._version), self.writes)
 
     def _link_changed(self) -> bool:

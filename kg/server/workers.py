@@ -175,6 +175,7 @@ def _execute(task: Task, store: Any, conn: Connection, federation: Any) -> None:
 def worker_main(conn: Connection, root: str, settings: Any) -> None:
     """The loop of one worker process: open (and reopen) the store read-only, answer tasks."""
     from kg.federation import Federation
+    from kg.server.priority import demoted_after
     from kg.store import StoreDirectory
 
     directory = StoreDirectory(root)
@@ -194,8 +195,9 @@ def worker_main(conn: Connection, root: str, settings: Any) -> None:
             if opened is None or opened[0] != task.generation:
                 if opened is not None:
                     opened[1].close()
-                opened = (task.generation, directory.open(read_only=True))
-            _execute(task, opened[1], conn, federation)
+                opened = (task.generation, directory.open(read_only=True, version=task.generation[0]))
+            with demoted_after(getattr(settings, "query_demote_after_s", 0.0)):
+                _execute(task, opened[1], conn, federation)
         except Exception as err:  # keep the worker alive; the caller gets a 500
             try:
                 conn.send(("error", 500, f"query worker failed: {type(err).__name__}: {err}"))
