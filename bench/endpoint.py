@@ -73,7 +73,8 @@ def tree_rss(pid: int) -> int:
 def wrk(url: str, duration: int, connections: int) -> tuple[float, float]:
     """Requests per second and mean latency (ms) of one wrk run."""
     out = subprocess.run(
-        ["wrk", f"-c{connections}", "-t2", f"-d{duration}s", "--timeout", "120s", "-H", "Accept: application/sparql-results+json", url],
+        ["wrk", f"-c{connections}", "-t2", f"-d{duration}s", "--timeout", "120s",
+         "-H", "Accept: application/sparql-results+json", url],
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
