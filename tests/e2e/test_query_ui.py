@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from kg.build import build
 from kg.vocab import DEFAULT_BASE_IRI
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support.browser import MISSING, chromium
 from support.live_server import LiveServer, start_server
 
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -21,11 +20,7 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER), reason="needs chromium and chromedriver (scripts/system-deps.sh installs them)"
-)
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
 
 @pytest.fixture(scope="module")
@@ -39,21 +34,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
 
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    os.environ["SE_OFFLINE"] = "true"  # selenium must not look for drivers online
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--window-size=1400,1000",
-        # Nothing but loopback: any other host fails to resolve.
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
+    with chromium(javascript=True) as driver:
+        yield driver
 
 
 def test_typed_query_runs_and_shows_the_result_table(server: LiveServer, browser) -> None:  # type: ignore[no-untyped-def]

@@ -3,8 +3,6 @@ highlighted in their context; following an author leads to the person's papers."
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from kg.store import KgStore
 from kg.vocab import DEFAULT_BASE_IRI
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from support.browser import MISSING, chromium
 from support.live_server import LiveServer
 
 from tests.conftest import select
@@ -21,33 +20,15 @@ from tests.conftest import select
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER), reason="needs chromium and chromedriver (scripts/system-deps.sh installs them)"
-)
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 PAPER = "2307.09288"
 PAPER_IRI = DEFAULT_BASE_IRI + "paper/" + PAPER
 
 
 @pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    os.environ["SE_OFFLINE"] = "true"  # selenium must not look for drivers online
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--window-size=1400,1000",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",  # nothing but loopback
-    ):
-        options.add_argument(flag)
-    # No JavaScript is needed: the pages must read the same without it.
-    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
+    with chromium(javascript=False) as driver:
+        yield driver
 
 
 def test_paper_page_shows_ordered_authors_and_highlighted_claims(
