@@ -177,6 +177,32 @@ class QuadMapper:
         return stub_quads(self.cited - self.papers.keys(), self.iris)
 
 
+class RejectsFile:
+    """Rejected rows as JSON Lines at ``path`` (opened at the first one), each logged and counted on ``report``."""
+
+    def __init__(self, path: Path, report: Any) -> None:
+        self.path = path
+        self.report = report
+        self._handle: IO[str] | None = None
+
+    def __call__(self, item: Rejected | dict[str, Any]) -> None:
+        if isinstance(item, Rejected):
+            log.warning("rejected %s", item.message())
+            item = item.as_json()
+        self.report.rejected += 1
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 (closed by __exit__)
+        self._handle.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
+
+    def __enter__(self) -> RejectsFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
 def default_rejects_path(store: Path) -> Path:
     """Rejects go beside the store: ``kg-store`` gets ``kg-store.rejects.jsonl``."""
     store = Path(store)
@@ -211,16 +237,7 @@ def build(
     directory = StoreDirectory(store)
 
     with ExitStack() as stack:
-        rejects_file: IO[str] | None = None
-
-        def reject(item: Rejected) -> None:
-            nonlocal rejects_file
-            report.rejected += 1
-            log.warning("rejected %s", item.message())
-            if rejects_file is None:
-                report.rejects_path.parent.mkdir(parents=True, exist_ok=True)
-                rejects_file = stack.enter_context(open(report.rejects_path, "w", encoding="utf-8"))
-            rejects_file.write(json.dumps(item.as_json(), ensure_ascii=False, default=str) + "\n")
+        reject = stack.enter_context(RejectsFile(report.rejects_path, report))
 
         mapper = QuadMapper(iris, reject, report)
         runner = None

@@ -19,7 +19,6 @@ returns the concepts they mention; the driver writes each concept and the extrac
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import tempfile
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from kg.build import BuildReport, QuadMapper, default_rejects_path
+from kg.build import BuildReport, QuadMapper, RejectsFile, default_rejects_path
 from kg.errors import InputError
 from kg.extract import stub_quads
 from kg.rdf import Quad
@@ -364,11 +363,10 @@ def build_sharded(
     with ExitStack() as stack:
         if not keep_shards:
             stack.callback(shutil.rmtree, shards_dir, ignore_errors=True)
-        rejects_file: IO[str] | None = None
+        reject = stack.enter_context(RejectsFile(report.rejects_path, report))
 
         def shards() -> Iterator[Path]:
             """The shard files in load order: taxonomy, each partition as it completes, stubs."""
-            nonlocal rejects_file
             taxonomy = shards_dir / "taxonomy.nq"
             report.quads += _write_quads(taxonomy, QuadMapper(iris, lambda _: None, BuildReport()).start())
             yield taxonomy
@@ -387,11 +385,7 @@ def build_sharded(
                     if result.pipeline is not None:
                         pipelines.add(result.pipeline)
                 for item in result.rejects:
-                    if rejects_file is None:
-                        report.rejects_path.parent.mkdir(parents=True, exist_ok=True)
-                        rejects_file = stack.enter_context(open(report.rejects_path, "w", encoding="utf-8"))
-                    report.rejected += 1
-                    rejects_file.write(json.dumps(item, ensure_ascii=False, default=str) + "\n")
+                    reject(item)
                 yield Path(result.shard)
             report.papers = len(papers)
             stubs = shards_dir / "stubs.nq"

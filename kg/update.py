@@ -22,7 +22,6 @@ a full build would choose the most frequent ones over the mentions that remain (
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import tempfile
@@ -31,9 +30,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from kg.build import BuildReport, QuadMapper, count_rows, default_rejects_path
+from kg.build import BuildReport, QuadMapper, RejectsFile, count_rows, default_rejects_path
 from kg.errors import InputError
 from kg.progress import progress
 from kg.rdf import iri, literal
@@ -242,16 +241,7 @@ def update(
     total = count_rows(inputs)
 
     with ExitStack() as stack:
-        rejects_file: IO[str] | None = None
-
-        def reject(item: Rejected) -> None:
-            nonlocal rejects_file
-            report.rejected += 1
-            log.warning("rejected %s", item.message())
-            if rejects_file is None:
-                report.rejects_path.parent.mkdir(parents=True, exist_ok=True)
-                rejects_file = stack.enter_context(open(report.rejects_path, "w", encoding="utf-8"))
-            rejects_file.write(json.dumps(item.as_json(), ensure_ascii=False, default=str) + "\n")
+        reject = stack.enter_context(RejectsFile(report.rejects_path, report))
 
         info: dict[str, Any] = {"updated_from": [str(p) for p in inputs], "base_iri": iris.base}
         writer = stack.enter_context(directory.new_version(info=info, from_current=True))
