@@ -23,6 +23,7 @@ from kg.vocab import SHARED_GRAPHS, IriScheme
 
 if TYPE_CHECKING:  # spaCy loads only when a build runs claims
     from kg.extract.claims import TextJob
+    from kg.extract.claims_batches import ClaimsRunner
 
 log = logging.getLogger("kg.build")
 
@@ -173,6 +174,14 @@ class QuadMapper:
 
             self.texts.append(chunk_job(chunk, paper))
 
+    def row_with_claims(self, record: SourceRecord, runner: ClaimsRunner | None) -> Iterator[Quad | str]:
+        """The row's quads, then the N-Quads text of the claims batches its texts completed (``runner`` may be None)."""
+        yield from self.row(record)
+        if runner is not None and self.texts:
+            texts, self.texts = self.texts, []
+            for job in texts:
+                yield from runner.add(job)
+
     def finish(self) -> Iterator[Quad]:
         return stub_quads(self.cited - self.papers.keys(), self.iris)
 
@@ -266,11 +275,7 @@ def build(
             def all_quads() -> Iterator[Quad | str]:
                 yield from mapper.start()
                 for record in rows():
-                    yield from mapper.row(record)
-                    if runner is not None and mapper.texts:
-                        texts, mapper.texts = mapper.texts, []
-                        for job in texts:
-                            yield from runner.add(job)
+                    yield from mapper.row_with_claims(record, runner)
                 yield from mapper.finish()
                 if runner is not None:
                     yield from runner.finish()

@@ -202,12 +202,8 @@ def map_partition(
             if isinstance(row, Rejected):
                 reject(row)
                 continue
-            for quad in mapper.row(row):
-                buffer.append(f"{quad[0]} {quad[1]} {quad[2]} {quad[3]} .\n")
-            if runner is not None and mapper.texts:
-                texts, mapper.texts = mapper.texts, []
-                for job in texts:
-                    buffer.extend(runner.add(job))
+            for item in mapper.row_with_claims(row, runner):
+                buffer.append(item if isinstance(item, str) else item.nquad())
             if len(buffer) >= 4096:
                 flush(out)
         if runner is not None:

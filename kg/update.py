@@ -281,12 +281,8 @@ def update(
         stack.callback(tmp.unlink, missing_ok=True)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             for record in rows():
-                for quad in mapper.row(record):
-                    out.write(f"{quad[0]} {quad[1]} {quad[2]} {quad[3]} .\n")
-                if runner is not None and mapper.texts:
-                    texts, mapper.texts = mapper.texts, []
-                    for job in texts:
-                        out.writelines(runner.add(job))
+                for item in mapper.row_with_claims(record, runner):
+                    out.write(item if isinstance(item, str) else item.nquad())
             if runner is not None:
                 out.writelines(runner.finish())
                 report.claims = runner.claims

@@ -7,23 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build
 from kg.store import KgStore, StoreDirectory
-from kg.vocab import DEFAULT_BASE_IRI
-
-
-@pytest.fixture(scope="session")
-def sample_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled sample, built into an on-disk store (read it, never write it)."""
-    root = tmp_path_factory.mktemp("ontology-sample") / "kg-store"
-    report = build([], root, base_iri=DEFAULT_BASE_IRI)
-    assert report.rejected == 0
-    return root
-
-
-@pytest.fixture(scope="session")
-def sample_store(sample_store_dir: Path) -> KgStore:
-    return StoreDirectory(sample_store_dir).open()
 
 
 @pytest.fixture(scope="session")
