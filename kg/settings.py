@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     max_client_queries: int = Field(8, ge=1, description="Queries one client address may have in the house; 429.")
     query_demote_after_s: float = Field(0.0, ge=0, description="A query running longer gets a lower CPU priority "
                                         "(nice 10) so that short queries go first; 0 turns it off.")
+    query_inline_ms: float = Field(2.0, ge=0, description="A query a worker answered whole in less time than "
+                                   "this (ms) runs in the server process the next time, on the same store "
+                                   "generation; 0 turns it off.")
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1, description="Cap on a request body, in bytes; past it, 413.")
 
     # dataset description (VoID at /.well-known/void)

@@ -77,6 +77,10 @@ class Metrics:
             "# HELP kg_query_workers_killed_total Query workers killed (timeout or abandoned stream).",
             "# TYPE kg_query_workers_killed_total counter",
             f"kg_query_workers_killed_total {pool_stats.killed}",
+            "# HELP kg_queries_in_process_total Queries proven fast on this store generation, run in the server "
+            "process (no worker hop).",
+            "# TYPE kg_queries_in_process_total counter",
+            f"kg_queries_in_process_total {pool_stats.in_process}",
             "# HELP kg_query_workers_idle Query workers started and waiting for a query.",
             "# TYPE kg_query_workers_idle gauge",
             f"kg_query_workers_idle {idle_workers}",

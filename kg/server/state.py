@@ -16,7 +16,7 @@ from fastapi import Request
 
 from kg.federation import Federation
 from kg.server.versions import follow_current
-from kg.server.workers import QueryPool
+from kg.server.workers import InProcess, QueryPool
 from kg.settings import Settings
 from kg.store import CURRENT, KgStore, StoreDirectory
 
@@ -41,6 +41,7 @@ class ServerState:
 
     def __post_init__(self) -> None:
         self._version = self.store.path
+        self.pool.in_process = InProcess(lambda: self.store, self.federation)
         self.last_modified = _built_at(self.directory) or self.last_modified
 
     def generation(self) -> tuple[str, int]:

@@ -3,7 +3,7 @@ a worker that overruns the timeout (or whose client went away) is killed and rep
 
 A worker answers a :class:`Task` with messages on its pipe::
 
-    ("done", media_type, body, rows)     the whole result, when it fits in one chunk
+    ("done", media_type, body, rows, s)  the whole result, when it fits in one chunk, and the seconds it took
     ("start", media_type, first_bytes)   the result type is known and the first chunk is ready
     ("data", bytes)                      more of the body
     ("end", rows)                        the body is complete
@@ -12,6 +12,11 @@ A worker answers a :class:`Task` with messages on its pipe::
 Writes happen in the server process; each write bumps a generation number that travels with every
 task, and a worker whose store handle is older reopens it (RocksDB read-only handles do not see later
 writes), so a write is visible to the very next query.
+
+A query that a worker answered whole in under ``KG_QUERY_INLINE_MS`` is *proven fast* for that text,
+dataset, media type and generation: the same data and the same plan give the same cost, so the next
+time it runs in the server process itself, skipping two pipe hops that cost more than a point lookup
+(:class:`ProvenFast`). A write or a new build changes the generation, and every query proves itself again.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ import multiprocessing as mp
 import os
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -31,7 +37,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-CHUNK_BYTES = 64 * 1024
+CHUNK_BYTES = 64 * 1024  # the first chunk: a small result goes whole in one message, a large one starts soon
+STREAM_CHUNK_BYTES = 1024 * 1024  # later chunks: fewer messages and hops for a long stream
 
 
 @dataclass(frozen=True)
@@ -69,12 +76,13 @@ class StreamBroken(Exception):
 class _ChunkSender:
     """A binary file object that sends what is written over the pipe, in chunks."""
 
-    def __init__(self, conn: Connection, media_type: str) -> None:
+    def __init__(self, conn: Connection | _Collected, media_type: str, started: float) -> None:
         self.conn = conn
         self.media_type = media_type
+        self.started = started
         self.buffer: list[bytes] = []
         self.size = 0
-        self.started = False
+        self.begun = False
         self.line_cap: int | None = None  # stop when more lines than this were written
         self.cap = 0
         self.lines = 0
@@ -90,7 +98,7 @@ class _ChunkSender:
                 raise RowCapExceeded(self.cap)
         self.buffer.append(bytes(data))
         self.size += len(data)
-        if self.size >= CHUNK_BYTES:
+        if self.size >= (STREAM_CHUNK_BYTES if self.begun else CHUNK_BYTES):
             self._send()
         return len(data)
 
@@ -100,34 +108,44 @@ class _ChunkSender:
     def _send(self) -> None:
         data = b"".join(self.buffer)
         self.buffer, self.size = [], 0
-        if self.started:
+        if self.begun:
             self.conn.send(("data", data))
         else:
             self.conn.send(("start", self.media_type, data))
-            self.started = True
+            self.begun = True
 
     def finish(self, rows: int) -> None:
-        if not self.started:  # the whole result in one message: the common case of a small result
-            self.conn.send(("done", self.media_type, b"".join(self.buffer), rows))
+        if not self.begun:  # the whole result in one message: the common case of a small result
+            self.conn.send(("done", self.media_type, b"".join(self.buffer), rows, time.perf_counter() - self.started))
             return
         self._send()
         self.conn.send(("end", rows))
 
 
-def _execute(task: Task, store: Any, conn: Connection, federation: Any) -> None:
+class _Collected:
+    """Stands in for a worker's pipe when a query runs in the server process: keeps the messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[Any, ...]] = []
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        self.messages.append(message)
+
+
+def _execute(task: Task, store: Any, conn: Connection | _Collected, federation: Any) -> None:
     import pyoxigraph as ox
 
     from kg.errors import FederationError, FederationRefused, FederationRemoteError, QueryError
     from kg.server import negotiation, results
 
-    sender: _ChunkSender | None = None
+    started = time.perf_counter()
     try:
         if task.kind == "graph":
             if not store.has_graph(task.graph):
                 conn.send(("error", 404, f"no graph <{task.graph}> in this store"))
                 return
             media_type = negotiation.negotiate("triples", task.accept, task.format)
-            sender = _ChunkSender(conn, media_type)
+            sender = _ChunkSender(conn, media_type, started)
             rows = results.triples(store.graph_triples(task.graph), media_type, sender, cap=task.row_cap)
             sender.finish(rows)
             return
@@ -138,12 +156,12 @@ def _execute(task: Task, store: Any, conn: Connection, federation: Any) -> None:
         )
         if isinstance(result, ox.QueryBoolean):
             media_type = negotiation.negotiate("boolean", task.accept, task.format)
-            sender = _ChunkSender(conn, media_type)
+            sender = _ChunkSender(conn, media_type, started)
             sender.write(results.boolean(bool(result), media_type))
             sender.finish(1)
         elif isinstance(result, ox.QuerySolutions):
             media_type = negotiation.negotiate("solutions", task.accept, task.format)
-            sender = _ChunkSender(conn, media_type)
+            sender = _ChunkSender(conn, media_type, started)
             if task.row_cap is None or media_type == negotiation.TSV:
                 # pyoxigraph's own serializer (fast); a TSV row is one line, so the cap counts lines.
                 sender.line_cap = None if task.row_cap is None else task.row_cap + 1
@@ -155,7 +173,7 @@ def _execute(task: Task, store: Any, conn: Connection, federation: Any) -> None:
             sender.finish(-1)
         else:
             media_type = negotiation.negotiate("triples", task.accept, task.format)
-            sender = _ChunkSender(conn, media_type)
+            sender = _ChunkSender(conn, media_type, started)
             sender.finish(results.triples(result, media_type, sender, cap=task.row_cap))
     except negotiation.NotAcceptable as err:
         conn.send(("error", 406, str(err)))
@@ -227,11 +245,61 @@ class PoolStats:
     timeouts: int = 0
     killed: int = 0
     started: int = 0
+    in_process: int = 0
     extra: dict[str, int] = field(default_factory=dict)
 
 
+ProvenKey = tuple[Any, ...]
+
+
+class ProvenFast:
+    """The queries proven fast on their store generation (a bounded, least-recently-used set)."""
+
+    def __init__(self, limit_s: float, size: int = 4096) -> None:
+        self.limit_s = limit_s
+        self.size = size
+        self._keys: OrderedDict[ProvenKey, None] = OrderedDict()
+
+    @staticmethod
+    def key(task: Task) -> ProvenKey | None:
+        """What the cost of a query depends on; None for tasks that never run in the server process."""
+        if task.kind != "query":
+            return None
+        return (task.generation, task.text, task.accept, task.format, _frozen(task.default_graph),
+                _frozen(task.named_graphs), task.base_iri, task.row_cap)
+
+    def __contains__(self, key: ProvenKey) -> bool:
+        if key not in self._keys:
+            return False
+        self._keys.move_to_end(key)
+        return True
+
+    def remember(self, key: ProvenKey) -> None:
+        self._keys[key] = None
+        self._keys.move_to_end(key)
+        while len(self._keys) > self.size:
+            self._keys.popitem(last=False)
+
+    def forget(self, key: ProvenKey) -> None:
+        self._keys.pop(key, None)
+
+
+def _frozen(values: list[str] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(values)
+
+
+@dataclass
+class InProcess:
+    """What a proven-fast query needs to run in the server process: the store now served (a callable,
+    since a new build swaps it) and the federation layer (which checks every query's SERVICE clauses)."""
+
+    store: Callable[[], Any]
+    federation: Any
+
+
 class QueryPool:
-    """A fixed number of worker processes; ``run`` hands a task to an idle one."""
+    """A fixed number of worker processes; ``submit`` hands a task to an idle one (or, for a query
+    proven fast, runs it here)."""
 
     def __init__(self, root: Path, size: int, settings: Any) -> None:
         self.root = str(root)
@@ -243,6 +311,9 @@ class QueryPool:
         self._waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[_Worker]]] = deque()
         self._closed = False
         self.stats = PoolStats()
+        limit_ms = float(getattr(settings, "query_inline_ms", 0.0) or 0.0)
+        self.proven = ProvenFast(limit_ms / 1000)
+        self.in_process: InProcess | None = None  # set by the server state once the store is open
         starting = [self._spawn() for _ in range(size)]
         for worker in starting:  # ready only when every worker has imported what it needs
             self._put(self._ready(worker))
@@ -330,6 +401,9 @@ class QueryPool:
 
         Raises :class:`QueryFailed` (with a status: 4xx for the query, 503 for a timeout or a full pool).
         """
+        key = ProvenFast.key(task) if self.in_process is not None and self.proven.limit_s > 0 else None
+        if key is not None and key in self.proven:
+            return self._run_here(task, key)
         deadline = time.monotonic() + timeout
         worker = await self._acquire(timeout)
         loop = asyncio.get_running_loop()
@@ -352,9 +426,41 @@ class QueryPool:
         except asyncio.CancelledError:
             self._replace(worker)
             raise
-        return self._reply(worker, ready, deadline, timeout)
+        return self._reply(worker, ready, deadline, timeout, key)
 
-    def _reply(self, worker: _Worker, ready: bool, deadline: float, timeout: float) -> tuple[str, bytes | ResultStream]:
+    def _run_here(self, task: Task, key: ProvenKey) -> tuple[str, bytes | ResultStream]:
+        """Run a proven-fast query in this process, on the event loop (it takes well under a millisecond)."""
+        assert self.in_process is not None
+        pipe = _Collected()
+        started = time.perf_counter()
+        _execute(task, self.in_process.store(), pipe, self.in_process.federation)
+        if time.perf_counter() - started > 10 * self.proven.limit_s:
+            self.proven.forget(key)  # not the cost it proved (a busy machine): back to the workers
+        self.stats.in_process += 1
+        first = pipe.messages[0]
+        if first[0] == "error":
+            raise QueryFailed(first[1], first[2])
+        if first[0] == "done":
+            return first[1], first[2]
+        # grown past one chunk (RAND(), NOW()...): the body is all here already
+        if pipe.messages[-1][0] == "error":
+            raise QueryFailed(500, pipe.messages[-1][2])
+        return first[1], first[2] + b"".join(m[1] for m in pipe.messages[1:] if m[0] == "data")
+
+    def _prove(self, key: ProvenKey | None, seconds: float) -> None:
+        """Remember a query a worker answered whole and fast, unless it calls out (SERVICE, LOAD)."""
+        if key is None or seconds > self.proven.limit_s or self.in_process is None:
+            return
+        try:
+            if self.in_process.federation.check(key[1]):
+                return
+        except Exception:  # refused or malformed: the worker would have said so; never run it here
+            return
+        self.proven.remember(key)
+
+    def _reply(
+        self, worker: _Worker, ready: bool, deadline: float, timeout: float, key: ProvenKey | None = None
+    ) -> tuple[str, bytes | ResultStream]:
         """Read the worker's first message (or stop it if none came in time)."""
         if not ready:
             self.stats.timeouts += 1
@@ -370,6 +476,7 @@ class QueryPool:
             raise QueryFailed(message[1], message[2])
         if message[0] == "done":
             self._release(worker)
+            self._prove(key, message[4])
             return message[1], message[2]
         _, media_type, first = message
         return media_type, ResultStream(self, worker, first, deadline, timeout)

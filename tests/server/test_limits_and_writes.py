@@ -31,7 +31,9 @@ UPDATE = {"Content-Type": "application/sparql-update"}
 def server(tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
     root = tmp_path_factory.mktemp("limits")
     build([], root / "store", base_iri=DEFAULT_BASE_IRI)
-    live = start_server(root / "store", root, token=TOKEN, timeout_s=1.5, KG_MAX_RESULT_ROWS="500")
+    # A generous in-process bound, so that a loaded machine still proves the small queries fast.
+    live = start_server(root / "store", root, token=TOKEN, timeout_s=1.5, KG_MAX_RESULT_ROWS="500",
+                        KG_QUERY_INLINE_MS="100")
     yield live
     live.stop()
 
@@ -166,6 +168,34 @@ def test_every_write_is_visible_to_the_very_next_query(client: httpx.Client, ser
     assert client.delete("/store", params={"graph": graph}, headers=auth).status_code == 204
     assert client.get("/sparql", params=count).json()["results"]["bindings"][0]["n"]["value"] == "0"
     assert client.get("/store", params={"graph": graph}).status_code == 404
+
+
+def test_a_query_proven_fast_runs_in_the_server_process_and_a_write_makes_it_prove_itself_again(
+    client: httpx.Client, server: LiveServer
+) -> None:
+    graph = "http://example.org/proven"
+    query = {"query": f"SELECT ?o WHERE {{ GRAPH <{graph}> {{ <http://example.org/s> ?p ?o }} }}"}
+    tsv = {"Accept": "text/tab-separated-values"}
+    answers = []
+    for value in (1, 2):
+        put = client.put("/store", params={"graph": graph}, headers={**server.auth(), "Content-Type": "text/turtle"},
+                         content=f"<http://example.org/s> <http://example.org/p> {value} .".encode())
+        assert put.status_code in (201, 204)
+        before = metric(client, "kg_queries_in_process_total")
+        first = client.get("/sparql", params=query, headers=tsv)  # a worker answers, and proves it fast
+        assert metric(client, "kg_queries_in_process_total") == before  # a new generation: not proven yet
+        again = [client.get("/sparql", params=query, headers=tsv) for _ in range(3)]
+        assert metric(client, "kg_queries_in_process_total") == before + 3
+        assert {r.text for r in again} == {first.text} == {f"?o\n{value}\n"}
+        assert {r.headers["etag"] for r in again} == {first.headers["etag"]}
+        answers.append(first.text)
+    assert answers == ["?o\n1\n", "?o\n2\n"]
+
+
+def test_a_query_that_ran_into_the_limit_never_runs_in_the_server_process(client: httpx.Client) -> None:
+    before = metric(client, "kg_queries_in_process_total")
+    assert [client.get("/sparql", params={"query": ENDLESS}).status_code for _ in range(2)] == [503, 503]
+    assert metric(client, "kg_queries_in_process_total") == before
 
 
 def test_conditional_get_sees_a_write(client: httpx.Client, server: LiveServer) -> None:
