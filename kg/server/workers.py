@@ -37,8 +37,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-CHUNK_BYTES = 64 * 1024  # the first chunk: a small result goes whole in one message, a large one starts soon
-STREAM_CHUNK_BYTES = 1024 * 1024  # later chunks: fewer messages and hops for a long stream
+CHUNK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ class _ChunkSender:
                 raise RowCapExceeded(self.cap)
         self.buffer.append(bytes(data))
         self.size += len(data)
-        if self.size >= (STREAM_CHUNK_BYTES if self.begun else CHUNK_BYTES):
+        if self.size >= CHUNK_BYTES:
             self._send()
         return len(data)
 
