@@ -4,7 +4,8 @@ in the same run, with ``wrk -c8`` (Debian package ``wrk``); medians over repeats
     python bench/endpoint.py --store ./kg-store --duration 10 --repeat 3 --out bench/results/endpoint.json
 
 Measures point lookups (a paper's title; its ordered authors), aggregates (papers per category; top
-cited) and a 300,000-row SELECT streamed as TSV (time and peak server memory, whole process tree).
+cited) and a 300,000-row SELECT streamed as TSV (time and peak server memory, whole process tree), read
+once by curl and once by a Python (httpx) client.
 """
 
 from __future__ import annotations
@@ -85,8 +86,12 @@ def wrk(url: str, duration: int, connections: int) -> tuple[float, float]:
     return rps, latency
 
 
-def stream(url: str, query: str, pid: int) -> tuple[float, float, float, int]:
-    """Seconds to download a TSV result, memory of the server tree at rest and at peak (GB), rows received."""
+def stream(url: str, query: str, pid: int, client: str = "curl") -> tuple[float, float, float, int]:
+    """Seconds to download a TSV result, memory of the server tree at rest and at peak (GB), rows received.
+
+    ``client`` is ``curl`` (curl piped into ``wc -l``: C programs, as light a reader as a remote client)
+    or ``httpx`` (a Python reader on the same two cores, which takes CPU from the server while it reads).
+    """
     rest = peak = tree_rss(pid)
     done = threading.Event()
 
@@ -100,11 +105,16 @@ def stream(url: str, query: str, pid: int) -> tuple[float, float, float, int]:
     sampler.start()
     start = time.perf_counter()
     lines = 0
-    with httpx.stream("GET", url, params={"query": query}, headers={"Accept": "text/tab-separated-values"},
-                      timeout=600) as response:
-        response.raise_for_status()
-        for chunk in response.iter_bytes():
-            lines += chunk.count(b"\n")
+    if client == "curl":
+        command = (f"curl -sS --fail -H 'Accept: text/tab-separated-values' "
+                   f"'{url}?query={quote(query)}' | wc -l")
+        lines = int(subprocess.run(command, shell=True, capture_output=True, text=True, check=True).stdout)
+    else:
+        with httpx.stream("GET", url, params={"query": query}, headers={"Accept": "text/tab-separated-values"},
+                          timeout=600) as response:
+            response.raise_for_status()
+            for chunk in response.iter_bytes():
+                lines += chunk.count(b"\n")
     seconds = time.perf_counter() - start
     done.set()
     sampler.join()
@@ -119,6 +129,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--http-workers", type=int, default=2)
     parser.add_argument("--query-workers", type=int, default=2)
+    parser.add_argument("--only", choices=["rates", "stream"], help="run only the request rates or only the stream")
     parser.add_argument("--out", type=Path, help="write the figures as JSON")
     parser.add_argument("--rdflib-endpoint", help="path of an rdflib-endpoint executable: adds it as a reference row "
                         "(install it in its own venv: pip install 'rdflib-endpoint[cli]')")
@@ -171,7 +182,7 @@ def main() -> int:
             "aggregate: top cited": (ROOT / "queries" / "top-cited.rq").read_text(),
         }
         results: dict[str, dict[str, list[float]]] = {}
-        for name, query in queries.items():
+        for name, query in queries.items() if args.only != "stream" else ():
             for _ in range(args.repeat):
                 for server, url in endpoints.items():
                     rps, latency = wrk(f"{url}?query={quote(query)}", args.duration, args.connections)
@@ -180,15 +191,16 @@ def main() -> int:
         big = (f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {STREAM_ROWS}" if triples >= STREAM_ROWS else
                f"SELECT * WHERE {{ ?s ?p ?o . ?s2 ?p2 ?o2 }} LIMIT {STREAM_ROWS}")
         streams: dict[str, dict[str, list[float]]] = {}
-        for _ in range(args.repeat):
-            for server, url in endpoints.items():
-                if server not in pids:
-                    continue  # the reference engines only run the request-rate part
-                seconds, rest, peak, rows = stream(url, big, pids[server])
-                assert rows == STREAM_ROWS, (server, rows)
-                streams.setdefault(server, {}).setdefault("s", []).append(seconds)
-                streams[server].setdefault("peak GB", []).append(peak)
-                streams[server].setdefault("rest GB", []).append(rest)
+        for _ in range(args.repeat if args.only != "rates" else 0):
+            for client in ("curl", "httpx"):
+                for server, url in endpoints.items():
+                    if server not in pids:
+                        continue  # the reference engines only run the request-rate part
+                    seconds, rest, peak, rows = stream(url, big, pids[server], client)
+                    assert rows == STREAM_ROWS, (server, client, rows)
+                    streams.setdefault(server, {}).setdefault(f"{client} s", []).append(seconds)
+                    streams[server].setdefault("peak GB", []).append(peak)
+                    streams[server].setdefault("rest GB", []).append(rest)
     finally:
         for process in processes:
             process.terminate()
@@ -212,16 +224,25 @@ def main() -> int:
                  if reference else "")
         print(f"| {name} | {med['oxigraph rps']:.3g} | {med['kg rps']:.3g} | {ratio:.2f}x | "
               f"{med['oxigraph ms']:.2f} | {med['kg ms']:.2f} |{extra}")
-    ox_s, kg_s = statistics.median(streams["oxigraph"]["s"]), statistics.median(streams["kg"]["s"])
+    if not streams:
+        return _write(args.out, summary)
     ox_m, kg_m = max(streams["oxigraph"]["peak GB"]), max(streams["kg"]["peak GB"])
     ox_r, kg_r = min(streams["oxigraph"]["rest GB"]), min(streams["kg"]["rest GB"])
-    print(f"| {STREAM_ROWS:,}-row SELECT as TSV (time; server memory at rest -> peak) | {ox_s:.2f} s; "
-          f"{ox_r:.2f} -> {ox_m:.2f} GB | {kg_s:.2f} s; {kg_r:.2f} -> {kg_m:.2f} GB | {kg_s / ox_s:.2f}x time | | |")
-    summary["stream"] = {"oxigraph s": ox_s, "kg s": kg_s, "oxigraph peak GB": ox_m, "kg peak GB": kg_m,
-                         "oxigraph rest GB": ox_r, "kg rest GB": kg_r}
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(summary, indent=2))
+    summary["stream"] = {"oxigraph peak GB": ox_m, "kg peak GB": kg_m, "oxigraph rest GB": ox_r, "kg rest GB": kg_r}
+    for client in ("curl", "httpx"):
+        ox_s = statistics.median(streams["oxigraph"][f"{client} s"])
+        kg_s = statistics.median(streams["kg"][f"{client} s"])
+        print(f"| {STREAM_ROWS:,}-row SELECT as TSV, read by {client} (time; server memory at rest -> peak) | "
+              f"{ox_s:.2f} s; {ox_r:.2f} -> {ox_m:.2f} GB | {kg_s:.2f} s; {kg_r:.2f} -> {kg_m:.2f} GB | "
+              f"{kg_s / ox_s:.2f}x time | | |")
+        summary["stream"].update({f"oxigraph {client} s": ox_s, f"kg {client} s": kg_s})
+    return _write(args.out, summary)
+
+
+def _write(out: Path | None, summary: dict[str, object]) -> int:
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(summary, indent=2))
     return 0
 
 
