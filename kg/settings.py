@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     max_query_length: int = Field(100_000, ge=1, description="Cap on the length of a query, in characters.")
     max_pending_queries: int = Field(64, ge=1, description="Queries running or waiting for a worker; past it, 503.")
     max_client_queries: int = Field(8, ge=1, description="Queries one client address may have in the house; 429.")
-    query_demote_after_s: float = Field(0.0, ge=0, description="A query running longer gets a lower CPU priority "
+    query_demote_after_s: float = Field(0.5, ge=0, description="A query running longer gets a lower CPU priority "
                                         "(nice 10) so that short queries go first; 0 turns it off.")
     query_inline_ms: float = Field(2.0, ge=0, description="A query a worker answered whole in less time than "
                                    "this (ms) runs in the server process the next time, on the same store "

@@ -36,5 +36,7 @@ def demoted_after(seconds: float) -> Iterator[None]:
         timer.cancel()
         timer.join()
         if demoted.is_set():
-            with contextlib.suppress(OSError):  # raising a priority back needs privileges: else it stays low
+            # Raising a priority back needs a privilege; without it the thread stays low, which is why the
+            # query workers run each demotable query on a thread of its own.
+            with contextlib.suppress(OSError):
                 os.setpriority(os.PRIO_PROCESS, thread, before)

@@ -189,10 +189,34 @@ def _execute(task: Task, store: Any, conn: Connection | _Collected, federation: 
         conn.send(("error", 400 if isinstance(err, SyntaxError | ValueError) else 500, f"query failed: {err}"))
 
 
+def _demotable(task: Task, store: Any, conn: Connection, federation: Any, after_s: float) -> None:
+    from kg.server.priority import demoted_after
+
+    with demoted_after(after_s):
+        _execute(task, store, conn, federation)
+
+
+def _in_own_thread(run: Callable[..., None], *args: Any) -> None:
+    """Run on a new thread and wait: a nice value is per thread on Linux, so a demoted query's priority
+    ends with its thread (raising it back needs a privilege a server user does not have)."""
+    failed: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            run(*args)
+        except BaseException as err:
+            failed.append(err)
+
+    thread = threading.Thread(target=target, name="kg-query", daemon=True)
+    thread.start()
+    thread.join()
+    if failed:
+        raise failed[0]
+
+
 def worker_main(conn: Connection, root: str, settings: Any) -> None:
     """The loop of one worker process: open (and reopen) the store read-only, answer tasks."""
     from kg.federation import Federation
-    from kg.server.priority import demoted_after
     from kg.store import StoreDirectory
 
     directory = StoreDirectory(root)
@@ -213,7 +237,10 @@ def worker_main(conn: Connection, root: str, settings: Any) -> None:
                 if opened is not None:
                     opened[1].close()
                 opened = (task.generation, directory.open(read_only=True, version=task.generation[0]))
-            with demoted_after(getattr(settings, "query_demote_after_s", 0.0)):
+            demote_after = getattr(settings, "query_demote_after_s", 0.0)
+            if demote_after > 0:
+                _in_own_thread(_demotable, task, opened[1], conn, federation, demote_after)
+            else:
                 _execute(task, opened[1], conn, federation)
         except Exception as err:  # keep the worker alive; the caller gets a 500
             try:

@@ -51,9 +51,11 @@ def start_server(
     timeout_s: float = 30,
     workers: int = 2,
     http_workers: int = 1,
+    wrapper: tuple[str, ...] = (),
     **env: str,
 ) -> LiveServer:
-    """Run ``kg serve --store STORE`` on a free port; returns once the store is open."""
+    """Run ``kg serve --store STORE`` on a free port (behind ``wrapper``, a command that execs the rest, such
+    as ``setpriv``); returns once the store is open."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
     environment.update({"KG_QUERY_TIMEOUT_S": str(timeout_s), **env})
@@ -62,7 +64,7 @@ def start_server(
     log = log_dir / f"server-{port}.log"
     handle = open(log, "wb")  # noqa: SIM115 - the server writes to it until stopped
     process = subprocess.Popen(
-        [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--host", "127.0.0.1",
+        [*wrapper, sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--http-workers", str(http_workers),
          "--log-level", "warning"],
         env=environment, stdout=handle, stderr=subprocess.STDOUT,
