@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import hashlib
 import logging
 import multiprocessing as mp
 import os
+import queue
 import threading
 import time
 from collections import OrderedDict, deque
@@ -189,29 +192,44 @@ def _execute(task: Task, store: Any, conn: Connection | _Collected, federation: 
         conn.send(("error", 400 if isinstance(err, SyntaxError | ValueError) else 500, f"query failed: {err}"))
 
 
-def _demotable(task: Task, store: Any, conn: Connection, federation: Any, after_s: float) -> None:
-    from kg.server.priority import demoted_after
+class _QueryThread:
+    """Runs a worker's queries on one long-lived thread, so that a slow one can be demoted (a nice value
+    belongs to a thread on Linux). Raising a priority back needs a privilege a server user does not have:
+    a thread left demoted is retired after its query and a new one takes the next, at normal priority."""
 
-    with demoted_after(after_s):
-        _execute(task, store, conn, federation)
+    def __init__(self, demote_after_s: float) -> None:
+        self.demote_after_s = demote_after_s
+        self._start()
 
+    def _start(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._results: queue.SimpleQueue[tuple[bool, BaseException | None]] = queue.SimpleQueue()
+        threading.Thread(target=self._loop, args=(self._jobs, self._results), name="kg-query", daemon=True).start()
 
-def _in_own_thread(run: Callable[..., None], *args: Any) -> None:
-    """Run on a new thread and wait: a nice value is per thread on Linux, so a demoted query's priority
-    ends with its thread (raising it back needs a privilege a server user does not have)."""
-    failed: list[BaseException] = []
+    def _loop(self, jobs: queue.SimpleQueue[Callable[[], None] | None],
+              results: queue.SimpleQueue[tuple[bool, BaseException | None]]) -> None:
+        from kg.server.priority import demoted_after
 
-    def target() -> None:
-        try:
-            run(*args)
-        except BaseException as err:
-            failed.append(err)
+        me = threading.get_native_id()
+        normal = os.getpriority(os.PRIO_PROCESS, me)
+        while (job := jobs.get()) is not None:
+            failed: BaseException | None = None
+            try:
+                with demoted_after(self.demote_after_s):
+                    job()
+            except BaseException as err:
+                failed = err
+            results.put((os.getpriority(os.PRIO_PROCESS, me) != normal, failed))
 
-    thread = threading.Thread(target=target, name="kg-query", daemon=True)
-    thread.start()
-    thread.join()
-    if failed:
-        raise failed[0]
+    def run(self, job: Callable[[], None]) -> None:
+        """Run ``job`` on the query thread and wait for it; its exception is raised here."""
+        self._jobs.put(job)
+        still_demoted, failed = self._results.get()
+        if still_demoted:
+            self._jobs.put(None)
+            self._start()
+        if failed is not None:
+            raise failed
 
 
 def worker_main(conn: Connection, root: str, settings: Any) -> None:
@@ -223,6 +241,8 @@ def worker_main(conn: Connection, root: str, settings: Any) -> None:
     federation = Federation(settings)  # one per process: it holds the cache of remote answers
     from kg.server import negotiation, results  # noqa: F401 - imported now, not on the first query
 
+    demote_after = getattr(settings, "query_demote_after_s", 0.0)
+    query_thread = _QueryThread(demote_after) if demote_after > 0 and hasattr(os, "setpriority") else None
     conn.send(("ready",))
     opened: tuple[tuple[str, int], Any] | None = None
     while True:
@@ -237,11 +257,10 @@ def worker_main(conn: Connection, root: str, settings: Any) -> None:
                 if opened is not None:
                     opened[1].close()
                 opened = (task.generation, directory.open(read_only=True, version=task.generation[0]))
-            demote_after = getattr(settings, "query_demote_after_s", 0.0)
-            if demote_after > 0:
-                _in_own_thread(_demotable, task, opened[1], conn, federation, demote_after)
-            else:
+            if query_thread is None:
                 _execute(task, opened[1], conn, federation)
+            else:
+                query_thread.run(functools.partial(_execute, task, opened[1], conn, federation))
         except Exception as err:  # keep the worker alive; the caller gets a 500
             try:
                 conn.send(("error", 500, f"query worker failed: {type(err).__name__}: {err}"))
@@ -275,11 +294,12 @@ class PoolStats:
     extra: dict[str, int] = field(default_factory=dict)
 
 
-ProvenKey = tuple[Any, ...]
+ProvenKey = bytes
 
 
 class ProvenFast:
-    """The queries proven fast on their store generation (a bounded, least-recently-used set)."""
+    """The queries proven fast on their store generation (a bounded, least-recently-used set of digests,
+    so that long query texts do not make it large)."""
 
     def __init__(self, limit_s: float, size: int = 4096) -> None:
         self.limit_s = limit_s
@@ -291,8 +311,9 @@ class ProvenFast:
         """What the cost of a query depends on; None for tasks that never run in the server process."""
         if task.kind != "query":
             return None
-        return (task.generation, task.text, task.accept, task.format, _frozen(task.default_graph),
-                _frozen(task.named_graphs), task.base_iri, task.row_cap)
+        parts = (task.generation, task.text, task.accept, task.format, _frozen(task.default_graph),
+                 _frozen(task.named_graphs), task.base_iri, task.row_cap)
+        return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
     def __contains__(self, key: ProvenKey) -> bool:
         if key not in self._keys:
@@ -452,7 +473,7 @@ class QueryPool:
         except asyncio.CancelledError:
             self._replace(worker)
             raise
-        return self._reply(worker, ready, deadline, timeout, key)
+        return self._reply(worker, ready, deadline, timeout, key, task.text)
 
     def _run_here(self, task: Task, key: ProvenKey) -> tuple[str, bytes | ResultStream]:
         """Run a proven-fast query in this process, on the event loop (it takes well under a millisecond)."""
@@ -473,19 +494,20 @@ class QueryPool:
             raise QueryFailed(500, pipe.messages[-1][2])
         return first[1], first[2] + b"".join(m[1] for m in pipe.messages[1:] if m[0] == "data")
 
-    def _prove(self, key: ProvenKey | None, seconds: float) -> None:
+    def _prove(self, key: ProvenKey | None, text: str, seconds: float) -> None:
         """Remember a query a worker answered whole and fast, unless it calls out (SERVICE, LOAD)."""
         if key is None or seconds > self.proven.limit_s or self.in_process is None:
             return
         try:
-            if self.in_process.federation.check(key[1]):
+            if self.in_process.federation.check(text):
                 return
         except Exception:  # refused or malformed: the worker would have said so; never run it here
             return
         self.proven.remember(key)
 
     def _reply(
-        self, worker: _Worker, ready: bool, deadline: float, timeout: float, key: ProvenKey | None = None
+        self, worker: _Worker, ready: bool, deadline: float, timeout: float, key: ProvenKey | None = None,
+        text: str = "",
     ) -> tuple[str, bytes | ResultStream]:
         """Read the worker's first message (or stop it if none came in time)."""
         if not ready:
@@ -502,7 +524,7 @@ class QueryPool:
             raise QueryFailed(message[1], message[2])
         if message[0] == "done":
             self._release(worker)
-            self._prove(key, message[4])
+            self._prove(key, text, message[4])
             return message[1], message[2]
         _, media_type, first = message
         return media_type, ResultStream(self, worker, first, deadline, timeout)
