@@ -340,6 +340,14 @@ _CITATION = re.compile(r"\bet al\b|\(\s*[A-Z][A-Za-z-]+(?: and [A-Z][A-Za-z-]+)?
 _TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "results", "training", "performance",
                           "responses", "data", "annotators", "evaluation", "prompts", "llms"})
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
+_WORD_LISTS = ("HEDGE", "NEGATION", "NEGATION_AUX", "CONCESSIVE", "CONCESSIVE_OPENING")
+_DISCOURSE_OPENERS = frozenset({"however", "moreover", "furthermore", "also", "still", "yet", "thus", "hence",
+                                "but", "and", "so", "therefore", "finally", "overall", "importantly", "in", "addition"})
+
+
+def _names_own_system(sent: Span, text: str) -> bool:
+    """Whether the sentence names a system the paper introduces (its title's or abstract's ``called`` names)."""
+    return any(label == "Method" and _name_pattern(name).search(text) for name, label, _ in sent.doc._.kg_names or ())
 
 
 def _in_parentheses(sent: Span, token_index: int) -> bool:
@@ -381,14 +389,21 @@ class ClaimMatcher:
     def __init__(self, nlp: Language, cues: list[dict[str, Any]]) -> None:
         self.matcher = TokenRegexMatcher(nlp.vocab)
         self.relations: dict[str, str] = {}
-        self.words: dict[str, frozenset[str]] = {"HEDGE": frozenset(), "NEGATION": frozenset()}
+        self.words: dict[str, frozenset[str]] = {label: frozenset() for label in _WORD_LISTS}
+        self.negation_after: dict[str, frozenset[str]] = {}  # "not" is negation only after an auxiliary
+        self.overrides_veto: set[str] = set()  # cue ids that a set-up/description veto does not beat
         for record in cues:
             if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
-                self.words[record["label"]] = self.words[record["label"]] | {w.lower() for w in record["words"]}
+                words = {w.lower() for w in record["words"]}
+                self.words[record["label"]] = self.words.get(record["label"], frozenset()) | words
+                for word in words:
+                    self.negation_after[word] = frozenset(a.lower() for a in record.get("after", ()))
                 continue
             self.matcher.add(f"{record['label']}|{record['id']}", [compile_lemmas(record["pattern"], nlp.vocab)])
             if record.get("relation"):
                 self.relations[record["id"]] = record["relation"]
+            if record.get("overrides_veto"):
+                self.overrides_veto.add(record["id"])
 
     def decide(self, sent: Span, matches: list[tuple[str, str, int, int]], abstract: bool) -> ClaimCue | None:
         """The claim decision for one sentence from its cue matches (pure)."""
@@ -398,10 +413,13 @@ class ClaimMatcher:
         matches = [m for m in matches if not _in_parentheses(sent, m[2])]
         labels = {label for label, *_ in matches}
         if "NONCLAIM" in labels:
-            strong = [m for m in matches if m[0] in {"COMPARISON", "RESULT"}]  # a veto does not beat these
+            # a veto does not beat a comparison, a measured result or an evaluation ("demonstrated enhancements")
+            strong = [m for m in matches if m[0] in {"COMPARISON", "RESULT"} or m[1] in self.overrides_veto]
             if not strong:
                 return None
         first_person = bool(_FIRST_PERSON.search(text))
+        if "BACKGROUND" in labels and not first_person and not _names_own_system(sent, text):
+            return None  # "LLMs have demonstrated remarkable abilities": what the field established, not this paper
         if not first_person and any(m[0] == "FINDING_WEAK" for m in matches):
             entities = sent.doc.spans.get("kg_entities", ())
             has_entity = any(sent.start <= e.start and e.end <= sent.end for e in entities)
@@ -415,20 +433,63 @@ class ClaimMatcher:
         ]
         if not typed:
             return None
-        label, cue_id, start, end = max(typed, key=lambda m: (_PRIORITY[m[0]], -m[2]))
+        other_clauses = self.other_clauses(sent)
+        # the main clause carries the claim: a cue inside "Even though we do not see ..., " comes last
+        label, cue_id, start, end = max(typed, key=lambda m: (
+            not any(b <= m[2] < e for b, e in other_clauses), _PRIORITY[m[0]], -m[2]))
         citation = _CITATION.search(text)
         if citation and not first_person and citation.start() < sent.doc[start].idx - sent.start_char:
             return None  # background: the cited work is what asserts it
         claim_type = _CUE_TYPE[label]
         lowers = {t.lower_ for t in sent}
         hedged = bool(lowers & self.words["HEDGE"])
-        negated = bool(lowers & self.words["NEGATION"]) and claim_type in {"finding", "result", "comparison"}
+        negated = claim_type in {"finding", "result", "comparison"} and self.is_negated(sent, start, other_clauses)
         confidence = {"comparison": 0.85, "result": 0.8, "contribution": 0.8, "finding": 0.7}[claim_type]
         confidence += 0.05 * min(2, len({m[1] for m in typed}) - 1)
         confidence += 0.05 if abstract else 0.0
         confidence -= 0.15 if hedged else 0.0
         return ClaimCue(claim_type, negated, hedged, round(min(confidence, 0.95), 2), start, end, cue_id,
                         self.relations.get(cue_id))
+
+    def other_clauses(self, sent: Span) -> list[tuple[int, int]]:
+        """Token ranges ``[start, end)`` of concessive or adverbial clauses: the marker up to the next ``,;:``.
+
+        ``although``/``though``/``whereas`` anywhere; ``as``/``since``/``if``/``even``/... only when they open
+        the sentence (after discourse adverbs such as ``However,``).
+        """
+        doc = sent.doc
+        clauses: list[tuple[int, int]] = []
+        opening = True  # still before the first word of the main clause
+        for i in range(sent.start, sent.end):
+            lower = doc[i].lower_
+            if lower in self.words["CONCESSIVE"] or (opening and lower in self.words["CONCESSIVE_OPENING"]):
+                end = next((j for j in range(i + 1, sent.end) if doc[j].text in (",", ";", ":")), sent.end)
+                clauses.append((i, end))
+            if not (doc[i].is_punct or lower in _DISCOURSE_OPENERS):
+                opening = False
+        return clauses
+
+    def is_negated(self, sent: Span, cue_start: int, other_clauses: list[tuple[int, int]]) -> bool:
+        """Whether the clause of the cue is negated (pure).
+
+        A negation word in another clause than the cue's does not count (``Although we do not present
+        figures, this adjustment demonstrated ...``). ``not`` counts only right after an auxiliary (``did
+        not``, ``have not yet``), so a reduced relative (``a feature not previously reported``,
+        ``constraints not present in``) does not negate the claim.
+        """
+        doc = sent.doc
+        scoped_out = [(b, e) for b, e in other_clauses if not b <= cue_start < e]
+        for i in range(sent.start, sent.end):
+            lower = doc[i].lower_
+            if any(b <= i < e for b, e in scoped_out):
+                continue
+            if lower in self.words["NEGATION"]:
+                return True
+            if lower in self.words["NEGATION_AUX"]:
+                before = {doc[j].lower_ for j in range(max(sent.start, i - 2), i)}
+                if before & self.negation_after.get(lower, frozenset()):
+                    return True
+        return False
 
     def __call__(self, doc: Doc) -> Doc:
         abstract = bool(doc.user_data.get("kg_abstract"))
