@@ -175,6 +175,7 @@ def make_debris(nlp: Language, name: str, min_words: int, min_word_ratio: float)
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*s?)\)")
 _SIZE = re.compile(r"[- ]?\d+(?:\.\d+)?[bBmM]\b")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_CONTINUES_NAME = re.compile(r"^[A-Z0-9]")
 
 
 def concept_key(name: str) -> str:
@@ -239,7 +240,9 @@ class EntityRuler:
     passes in ``doc._.kg_names`` (the paper's title and abstract names).
     """
 
-    def __init__(self, nlp: Language, gazetteer: list[dict[str, Any]], model_names: list[dict[str, Any]]) -> None:
+    def __init__(self, nlp: Language, gazetteer: list[dict[str, Any]], model_names: list[dict[str, Any]],
+                 not_name: Iterable[str] = ()) -> None:
+        self.not_name = frozenset(w.lower() for w in not_name)
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.folded = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.info: dict[str, tuple[str, str]] = {}
@@ -300,12 +303,66 @@ class EntityRuler:
                 span = doc.char_span(m.start(), m.end(), alignment_mode="contract")
                 if span is not None and len(span):
                     spans.append(Span(doc, span.start, span.end, label=label, kb_id=concept_key(canonical)))
-        kept = filter_spans(spans)
+        kept = filter_spans(self._longest_names(doc, text, spans))
         doc.spans["kg_entities"] = kept
         # each mention's display name depends on its own text only, so that a concept's label can be
         # recomputed from the mentions a store holds (see kg.extract.entities.concepts_from_mentions)
         doc.user_data[MENTION_LABELS_KEY] = {(s.start, s.end): self._display(s) for s in kept}
         return doc
+
+    def _longest_names(self, doc: Doc, text: str, spans: list[Span]) -> list[Span]:
+        """Matches grown to the longer name they sit in; ``filter_spans`` then keeps the longest.
+
+        A mention inside a longer name is not a mention of the shorter one: two overlapping matches are one
+        name (``safety reward`` + ``reward model``: ``safety reward model``, typed by the head, the last); a
+        match continued by ``-`` and a capital or digit (``RLHF-V3``) or preceded by capitalised words in the
+        middle of a sentence (``our Safety RLHF``; at a sentence start only in a run-in label, ``Safety
+        RLHF:``) is that longer name; a match glued by ``-`` to a lower-case word before it
+        (``context-dialogue``) is a part of a compound, not a name.
+        """
+        if not spans:
+            return spans
+        starts = {sent.start for sent in sentence_spans(doc)}
+        covered = {i for span in spans for i in range(span.start, span.end)}  # a name never absorbs another
+        grown: list[Span] = []
+
+        def joins(i: int, sentence_start: bool) -> bool:
+            return i >= 0 and (i in starts) == sentence_start and i not in covered and self._joins_name(doc[i])
+
+        for span in spans:
+            start, end = span.start, span.end
+            while end + 1 < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_ \
+                    and not doc[end].whitespace_ and _CONTINUES_NAME.match(doc[end + 1].text):
+                end += 2
+            if start >= 2 and doc[start - 1].text == "-" and not doc[start - 1].whitespace_ \
+                    and not doc[start - 2].whitespace_ and doc[start - 2].text.islower():
+                continue
+            while start not in starts and joins(start - 1, sentence_start=False):
+                start -= 1
+            run_in_label = end < len(doc) and doc[end].text == ":"
+            if run_in_label and start not in starts and joins(start - 1, sentence_start=True):
+                start -= 1
+            if (start, end) != (span.start, span.end):
+                span = self._span(doc, text, start, end, span.label_)
+            grown.append(span)
+        grown.sort(key=lambda s: (s.start, s.end))
+        merged: list[Span] = []
+        for span in grown:
+            last = merged[-1] if merged else None
+            if last is not None and span.start < last.end < span.end and last.start < span.start:
+                merged.append(self._span(doc, text, last.start, span.end, span.label_))
+            merged.append(span)
+        return merged
+
+    def _span(self, doc: Doc, text: str, start: int, end: int, label: str) -> Span:
+        """A mention of the longer name ``doc[start:end]``: its concept is its own normalised text."""
+        surface = text[doc[start].idx:doc[end - 1].idx + len(doc[end - 1])]
+        label, canonical = self._known(surface) or (label, surface)
+        return Span(doc, start, end, label=label, kb_id=concept_key(canonical))
+
+    def _joins_name(self, token: Any) -> bool:
+        """Whether a word just before a name is part of it: capitalised, alphabetic, not a stop word."""
+        return token.is_alpha and len(token) > 1 and token.text[0].isupper() and token.lower_ not in self.not_name
 
     def _display(self, span: Span) -> str:
         return self.display(span_text(span))
@@ -319,10 +376,11 @@ class EntityRuler:
 @Language.factory("kg_entities", assigns=["doc.spans"], default_config={
     "gazetteer": {"@misc": "kg.patterns.v1", "name": "entities"},
     "model_names": {"@misc": "kg.patterns.v1", "name": "model_names"},
+    "not_name": {"@misc": "kg.pattern_values.v1", "name": "not_name_words", "key": "word"},
 })
 def make_entities(nlp: Language, name: str, gazetteer: list[dict[str, Any]],
-                  model_names: list[dict[str, Any]]) -> EntityRuler:
-    return EntityRuler(nlp, gazetteer, model_names)
+                  model_names: list[dict[str, Any]], not_name: list[str]) -> EntityRuler:
+    return EntityRuler(nlp, gazetteer, model_names, not_name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,4 +589,4 @@ def make_claims(nlp: Language, name: str, cues: list[dict[str, Any]]) -> ClaimMa
 
 def pattern_names() -> Iterable[str]:
     """The pattern files the pipeline reads."""
-    return ("abbreviations", "claim_cues", "entities", "model_names")
+    return ("abbreviations", "claim_cues", "entities", "model_names", "not_name_words")
