@@ -410,6 +410,8 @@ def _names_own_system(sent: Span, text: str) -> bool:
 
 def _in_parentheses(sent: Span, token_index: int) -> bool:
     """Whether a token sits inside brackets (asides and examples: "(e.g., John achieved a top score)")."""
+    if not any(bracket in span_text(sent) for bracket in "(["):
+        return False
     depth = 0
     for token in sent.doc[sent.start:token_index]:
         if token.text in ("(", "["):
@@ -462,6 +464,8 @@ class ClaimMatcher:
                 self.relations[record["id"]] = record["relation"]
             if record.get("overrides_veto"):
                 self.overrides_veto.add(record["id"])
+        self.clause_markers = self.words["CONCESSIVE"] | self.words["CONCESSIVE_OPENING"]
+        self.negations = self.words["NEGATION"] | self.words["NEGATION_AUX"]
 
     def decide(self, sent: Span, matches: list[tuple[str, str, int, int]], abstract: bool) -> ClaimCue | None:
         """The claim decision for one sentence from its cue matches (pure)."""
@@ -491,7 +495,8 @@ class ClaimMatcher:
         ]
         if not typed:
             return None
-        other_clauses = self.other_clauses(sent)
+        lowers = {t.lower_ for t in sent}
+        other_clauses = self.other_clauses(sent) if lowers & self.clause_markers else []
         # the main clause carries the claim: a cue inside "Even though we do not see ..., " comes last
         label, cue_id, start, end = max(typed, key=lambda m: (
             not any(b <= m[2] < e for b, e in other_clauses), _PRIORITY[m[0]], -m[2]))
@@ -499,9 +504,9 @@ class ClaimMatcher:
         if citation and not first_person and citation.start() < sent.doc[start].idx - sent.start_char:
             return None  # background: the cited work is what asserts it
         claim_type = _CUE_TYPE[label]
-        lowers = {t.lower_ for t in sent}
         hedged = bool(lowers & self.words["HEDGE"])
-        negated = claim_type in {"finding", "result", "comparison"} and self.is_negated(sent, start, other_clauses)
+        negated = (claim_type in {"finding", "result", "comparison"} and bool(lowers & self.negations)
+                   and self.is_negated(sent, start, other_clauses))
         confidence = {"comparison": 0.85, "result": 0.8, "contribution": 0.8, "finding": 0.7}[claim_type]
         confidence += 0.05 * min(2, len({m[1] for m in typed}) - 1)
         confidence += 0.05 if abstract else 0.0
