@@ -473,6 +473,9 @@ class ClaimMatcher:
         if text.rstrip().endswith("?"):
             return None  # a question asserts nothing
         matches = [m for m in matches if not _in_parentheses(sent, m[2])]
+        purposes = [(b, e) for label, _, b, e in matches if label == "PURPOSE"]
+        if purposes:  # "to facilitate future research" is a purpose, not a future-work veto
+            matches = [m for m in matches if not (m[0] == "NONCLAIM" and any(b <= m[2] < e for b, e in purposes))]
         labels = {label for label, *_ in matches}
         if "NONCLAIM" in labels:
             # a veto does not beat a comparison, a measured result or an evaluation ("demonstrated enhancements")
