@@ -452,6 +452,7 @@ class ClaimMatcher:
         self.words: dict[str, frozenset[str]] = {label: frozenset() for label in _WORD_LISTS}
         self.negation_after: dict[str, frozenset[str]] = {}  # "not" is negation only after an auxiliary
         self.overrides_veto: set[str] = set()  # cue ids that a set-up/description veto does not beat
+        self.yields_to_veto: set[str] = set()  # comparison/result cue ids that a veto beats (a metric's name)
         for record in cues:
             if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
                 words = {w.lower() for w in record["words"]}
@@ -464,6 +465,8 @@ class ClaimMatcher:
                 self.relations[record["id"]] = record["relation"]
             if record.get("overrides_veto"):
                 self.overrides_veto.add(record["id"])
+            if record.get("yields_to_veto"):
+                self.yields_to_veto.add(record["id"])
         self.clause_markers = self.words["CONCESSIVE"] | self.words["CONCESSIVE_OPENING"]
         self.negations = self.words["NEGATION"] | self.words["NEGATION_AUX"]
 
@@ -479,7 +482,8 @@ class ClaimMatcher:
         labels = {label for label, *_ in matches}
         if "NONCLAIM" in labels:
             # a veto does not beat a comparison, a measured result or an evaluation ("demonstrated enhancements")
-            strong = [m for m in matches if m[0] in {"COMPARISON", "RESULT"} or m[1] in self.overrides_veto]
+            strong = [m for m in matches if (m[0] in {"COMPARISON", "RESULT"} and m[1] not in self.yields_to_veto)
+                      or m[1] in self.overrides_veto]
             if not strong:
                 return None
         first_person = bool(_FIRST_PERSON.search(text))
