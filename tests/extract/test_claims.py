@@ -225,6 +225,9 @@ def test_a_text_that_breaks_the_pipeline_is_skipped_and_the_batch_goes_on(tmp_pa
         ("The detector runs in real time while improving mAP by 3.2 points.", "result"),
         ("Accuracy drops from 81% to 54% when the premise order is shuffled.", "result"),
         ("This is the first work to apply diffusion models to protein design.", "contribution"),
+        ("Most models scored below the human average on the emotion test.", "result"),
+        ("Pruning half of the heads has little effect on downstream accuracy.", "finding"),
+        ("The reward model is more accurate on adversarial prompts than on benign ones.", "comparison"),
     ],
 )
 def test_evaluation_verbs_and_finding_frames_are_claims(sentence, claim_type):
