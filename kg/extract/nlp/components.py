@@ -398,7 +398,7 @@ _CITATION = re.compile(r"\bet al\b|\(\s*[A-Z][A-Za-z-]+(?: and [A-Z][A-Za-z-]+)?
 _TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "results", "training", "performance",
                           "responses", "data", "annotators", "evaluation", "prompts", "llms"})
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
-_WORD_LISTS = ("HEDGE", "NEGATION", "NEGATION_AUX", "CONCESSIVE", "CONCESSIVE_OPENING")
+_WORD_LISTS = ("HEDGE", "NEGATION", "NEGATION_AUX", "CONCESSIVE", "CONCESSIVE_OPENING", "HYPOTHETICAL")
 _DISCOURSE_OPENERS = frozenset({"however", "moreover", "furthermore", "also", "still", "yet", "thus", "hence",
                                 "but", "and", "so", "therefore", "finally", "overall", "importantly", "in", "addition"})
 
@@ -504,9 +504,15 @@ class ClaimMatcher:
             return None
         lowers = {t.lower_ for t in sent}
         other_clauses = self.other_clauses(sent) if lowers & self.clause_markers else []
-        # the main clause carries the claim: a cue inside "Even though we do not see ..., " comes last
+        doc = sent.doc
+
+        def hypothetical(m: tuple[str, str, int, int]) -> bool:  # "we would achieve high scores"
+            return any(doc[i].lower_ in self.words["HYPOTHETICAL"] for i in range(max(sent.start, m[2] - 2), m[2]))
+
+        # the main clause carries the claim: a cue inside "Even though we do not see ..., " comes last,
+        # then a hypothetical one
         label, cue_id, start, end = max(typed, key=lambda m: (
-            not any(b <= m[2] < e for b, e in other_clauses), _PRIORITY[m[0]], -m[2]))
+            not any(b <= m[2] < e for b, e in other_clauses), not hypothetical(m), _PRIORITY[m[0]], -m[2]))
         citation = _CITATION.search(text)
         if citation and not first_person and citation.start() < sent.doc[start].idx - sent.start_char:
             return None  # background: the cited work is what asserts it
