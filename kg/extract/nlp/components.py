@@ -442,8 +442,11 @@ class ClaimMatcher:
     times faster on this lexicon) over the non-debris sentences.
 
     A sentence is a claim when it holds a claim cue from the lexicon and no veto: it is not debris,
-    holds no future-work, roadmap or set-up cue, and is not background (a citation with no first
-    person). Weak contribution cues (``we present``) count only in abstracts (``doc.user_data["kg_abstract"]``).
+    holds no future-work, roadmap, description or set-up cue (``NONCLAIM``; comparisons, measured results
+    and cues marked ``overrides_veto`` beat these), and is not background (a citation before the cue, or a
+    ``BACKGROUND`` cue such as ``have demonstrated``, with no first person). Weak contribution cues (``we
+    present``) count only in abstracts (``doc.user_data["kg_abstract"]``). Word lists (no pattern) give
+    hedging, negation scoped to the cue's clause, concessive clause markers and hypothetical modals.
     """
 
     def __init__(self, nlp: Language, cues: list[dict[str, Any]]) -> None:
@@ -457,8 +460,9 @@ class ClaimMatcher:
             if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
                 words = {w.lower() for w in record["words"]}
                 self.words[record["label"]] = self.words.get(record["label"], frozenset()) | words
-                for word in words:
-                    self.negation_after[word] = frozenset(a.lower() for a in record.get("after", ()))
+                if "after" in record:
+                    for word in words:
+                        self.negation_after[word] = frozenset(a.lower() for a in record["after"])
                 continue
             self.matcher.add(f"{record['label']}|{record['id']}", [compile_lemmas(record["pattern"], nlp.vocab)])
             if record.get("relation"):
