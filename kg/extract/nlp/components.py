@@ -398,7 +398,8 @@ _CITATION = re.compile(r"\bet al\b|\(\s*[A-Z][A-Za-z-]+(?: and [A-Z][A-Za-z-]+)?
 _TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "results", "training", "performance",
                           "responses", "data", "annotators", "evaluation", "prompts", "llms"})
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
-_WORD_LISTS = ("HEDGE", "NEGATION", "NEGATION_AUX", "CONCESSIVE", "CONCESSIVE_OPENING", "HYPOTHETICAL")
+_WORD_LISTS = ("HEDGE", "NEGATION", "NEGATION_AUX", "CONCESSIVE", "CONCESSIVE_OPENING", "PURPOSE_OPENING",
+               "HYPOTHETICAL")
 _DISCOURSE_OPENERS = frozenset({"however", "moreover", "furthermore", "also", "still", "yet", "thus", "hence",
                                 "but", "and", "so", "therefore", "finally", "overall", "importantly", "in", "addition"})
 
@@ -456,6 +457,7 @@ class ClaimMatcher:
         self.negation_after: dict[str, frozenset[str]] = {}  # "not" is negation only after an auxiliary
         self.overrides_veto: set[str] = set()  # cue ids that a set-up/description veto does not beat
         self.yields_to_veto: set[str] = set()  # comparison/result cue ids that a veto beats (a metric's name)
+        self.not_after: dict[str, frozenset[str]] = {}  # cue id -> words that must not come right before it
         for record in cues:
             if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
                 words = {w.lower() for w in record["words"]}
@@ -471,7 +473,10 @@ class ClaimMatcher:
                 self.overrides_veto.add(record["id"])
             if record.get("yields_to_veto"):
                 self.yields_to_veto.add(record["id"])
-        self.clause_markers = self.words["CONCESSIVE"] | self.words["CONCESSIVE_OPENING"]
+            if record.get("not_after"):
+                self.not_after[record["id"]] = frozenset(w.lower() for w in record["not_after"])
+        self.opening_markers = self.words["CONCESSIVE_OPENING"] | self.words["PURPOSE_OPENING"]
+        self.clause_markers = self.words["CONCESSIVE"] | self.opening_markers
         self.negations = self.words["NEGATION"] | self.words["NEGATION_AUX"]
 
     def decide(self, sent: Span, matches: list[tuple[str, str, int, int]], abstract: bool) -> ClaimCue | None:
@@ -479,7 +484,9 @@ class ClaimMatcher:
         text = span_text(sent)
         if text.rstrip().endswith("?"):
             return None  # a question asserts nothing
-        matches = [m for m in matches if not _in_parentheses(sent, m[2])]
+        doc = sent.doc
+        matches = [m for m in matches if not _in_parentheses(sent, m[2]) and not (
+            m[1] in self.not_after and m[2] > sent.start and doc[m[2] - 1].lower_ in self.not_after[m[1]])]
         purposes = [(b, e) for label, _, b, e in matches if label == "PURPOSE"]
         if purposes:  # "to facilitate future research" is a purpose, not a future-work veto
             matches = [m for m in matches if not (m[0] == "NONCLAIM" and any(b <= m[2] < e for b, e in purposes))]
@@ -508,7 +515,11 @@ class ClaimMatcher:
             return None
         lowers = {t.lower_ for t in sent}
         other_clauses = self.other_clauses(sent) if lowers & self.clause_markers else []
-        doc = sent.doc
+        purpose = [(b, e) for b, e in other_clauses if doc[b].lower_ in self.words["PURPOSE_OPENING"]]
+        if purpose:  # "To show that the method is robust, we run ...": the purpose asserts nothing
+            typed = [m for m in typed if not any(b <= m[2] < e for b, e in purpose)]
+            if not typed:
+                return None
 
         def hypothetical(m: tuple[str, str, int, int]) -> bool:  # "we would achieve high scores"
             return any(doc[i].lower_ in self.words["HYPOTHETICAL"] for i in range(max(sent.start, m[2] - 2), m[2]))
@@ -534,15 +545,15 @@ class ClaimMatcher:
     def other_clauses(self, sent: Span) -> list[tuple[int, int]]:
         """Token ranges ``[start, end)`` of concessive or adverbial clauses: the marker up to the next ``,;:``.
 
-        ``although``/``though``/``whereas`` anywhere; ``as``/``since``/``if``/``even``/... only when they open
-        the sentence (after discourse adverbs such as ``However,``).
+        ``although``/``though``/``whereas`` anywhere; ``as``/``since``/``if``/``even``/... and a purpose's ``to``
+        only when they open the sentence (after discourse adverbs such as ``However,``).
         """
         doc = sent.doc
         clauses: list[tuple[int, int]] = []
         opening = True  # still before the first word of the main clause
         for i in range(sent.start, sent.end):
             lower = doc[i].lower_
-            if lower in self.words["CONCESSIVE"] or (opening and lower in self.words["CONCESSIVE_OPENING"]):
+            if lower in self.words["CONCESSIVE"] or (opening and lower in self.opening_markers):
                 end = next((j for j in range(i + 1, sent.end) if doc[j].text in (",", ";", ":")), sent.end)
                 clauses.append((i, end))
             if not (doc[i].is_punct or lower in _DISCOURSE_OPENERS):
