@@ -228,6 +228,10 @@ def test_a_text_that_breaks_the_pipeline_is_skipped_and_the_batch_goes_on(tmp_pa
         ("Most models scored below the human average on the emotion test.", "result"),
         ("Pruning half of the heads has little effect on downstream accuracy.", "finding"),
         ("The reward model is more accurate on adversarial prompts than on benign ones.", "comparison"),
+        ("The 70B model is rated as safer than ChatGPT by human annotators.", "comparison"),
+        ("The pretrained 70B model is the most truthful among the open models we tested.", "comparison"),
+        ("With the preprompt, the mean safety reward increases for almost all prompts.", "result"),
+        ("Safety tuning barely affects the helpfulness score of the model.", "finding"),
     ],
 )
 def test_evaluation_verbs_and_finding_frames_are_claims(sentence, claim_type):
@@ -248,10 +252,12 @@ def test_evaluation_verbs_and_finding_frames_are_claims(sentence, claim_type):
         "To show that the method is robust, we run five random seeds.",
         "We keep the responses that have the highest reward score.",
         "Responses with scores above 0.5 are kept for training.",
+        "Responses longer than 1,024 tokens are truncated.",
+        "The learning rate increases linearly during warmup.",
     ],
     ids=["table-shows-distribution", "table-lists-examples", "figure-illustrates", "we-show-roadmap", "we-plot",
          "field-background", "field-attention", "passive-shown", "purpose-clause", "selection-relative",
-         "score-noun"],
+         "score-noun", "threshold", "learning-rate-schedule"],
 )
 def test_descriptions_roadmaps_and_field_background_are_not_claims(sentence):
     assert claims_of(sentence) == []
