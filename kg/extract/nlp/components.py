@@ -176,6 +176,7 @@ _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*s?)\)")
 _SIZE = re.compile(r"[- ]?\d+(?:\.\d+)?[bBmM]\b")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _CONTINUES_NAME = re.compile(r"^[A-Z0-9]")
+_MAX_NAME_PREFIX = 2  # capitalised words a name can grow by on its left ("Safety RLHF", "Meta Safety RLHF")
 
 
 def concept_key(name: str) -> str:
@@ -324,10 +325,13 @@ class EntityRuler:
             return spans
         starts = {sent.start for sent in sentence_spans(doc)}
         covered = {i for span in spans for i in range(span.start, span.end)}  # a name never absorbs another
+        # in table rows and plot residue capitalised words are headers and legends, not parts of a name
+        covered.update(i for sent in doc.spans.get("kg_debris", ()) for i in range(sent.start, sent.end))
         grown: list[Span] = []
 
-        def joins(i: int, sentence_start: bool) -> bool:
-            return i >= 0 and (i in starts) == sentence_start and i not in covered and self._joins_name(doc[i])
+        def joins(i: int, sentence_start: bool, grown_by: int = 0) -> bool:
+            return (i >= 0 and grown_by < _MAX_NAME_PREFIX and (i in starts) == sentence_start and i not in covered
+                    and self._joins_name(doc[i]))
 
         for span in spans:
             start, end = span.start, span.end
@@ -337,7 +341,7 @@ class EntityRuler:
             if start >= 2 and doc[start - 1].text == "-" and not doc[start - 1].whitespace_ \
                     and not doc[start - 2].whitespace_ and doc[start - 2].text.islower():
                 continue
-            while start not in starts and joins(start - 1, sentence_start=False):
+            while start not in starts and joins(start - 1, sentence_start=False, grown_by=span.start - start):
                 start -= 1
             run_in_label = end < len(doc) and doc[end].text == ":"
             if run_in_label and start not in starts and joins(start - 1, sentence_start=True):
