@@ -316,10 +316,10 @@ class EntityRuler:
 
         A mention inside a longer name is not a mention of the shorter one: two overlapping matches are one
         name (``safety reward`` + ``reward model``: ``safety reward model``, typed by the head, the last); a
-        match continued by ``-`` and a capital or digit (``RLHF-V3``) or preceded by capitalised words in the
-        middle of a sentence (``our Safety RLHF``; at a sentence start only in a run-in label, ``Safety
-        RLHF:``) is that longer name; a match glued by ``-`` to a lower-case word before it
-        (``context-dialogue``) is a part of a compound, not a name.
+        match continued by ``-`` and a capital or digit (``RLHF-V3``) or preceded by up to two capitalised words
+        in the middle of a sentence (``our Safety RLHF``; at a sentence start only in a run-in label, ``Safety
+        RLHF:``; never in debris, where capitals are table headers) is that longer name; a match glued by
+        ``-`` to a lower-case word before it (``context-dialogue``) is a part of a compound, not a name.
         """
         if not spans:
             return spans
