@@ -232,6 +232,7 @@ def test_a_text_that_breaks_the_pipeline_is_skipped_and_the_batch_goes_on(tmp_pa
         ("The pretrained 70B model is the most truthful among the open models we tested.", "comparison"),
         ("With the preprompt, the mean safety reward increases for almost all prompts.", "result"),
         ("Safety tuning barely affects the helpfulness score of the model.", "finding"),
+        ("When trained on more data the model consistently outperforms the baseline.", "comparison"),
     ],
 )
 def test_evaluation_verbs_and_finding_frames_are_claims(sentence, claim_type):
@@ -254,10 +255,11 @@ def test_evaluation_verbs_and_finding_frames_are_claims(sentence, claim_type):
         "Responses with scores above 0.5 are kept for training.",
         "Responses longer than 1,024 tokens are truncated.",
         "The learning rate increases linearly during warmup.",
+        "As the reward increases, we reduce the learning rate.",
     ],
     ids=["table-shows-distribution", "table-lists-examples", "figure-illustrates", "we-show-roadmap", "we-plot",
          "field-background", "field-attention", "passive-shown", "purpose-clause", "selection-relative",
-         "score-noun", "threshold", "learning-rate-schedule"],
+         "score-noun", "threshold", "learning-rate-schedule", "adverbial-clause-only"],
 )
 def test_descriptions_roadmaps_and_field_background_are_not_claims(sentence):
     assert claims_of(sentence) == []

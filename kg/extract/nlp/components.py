@@ -519,9 +519,9 @@ class ClaimMatcher:
             return None
         lowers = {t.lower_ for t in sent}
         other_clauses = self.other_clauses(sent) if lowers & self.clause_markers else []
-        purpose = [(b, e) for b, e in other_clauses if doc[b].lower_ in self.words["PURPOSE_OPENING"]]
-        if purpose:  # "To show that the method is robust, we run ...": the purpose asserts nothing
-            typed = [m for m in typed if not any(b <= m[2] < e for b, e in purpose)]
+        opening = [(b, e) for b, e in other_clauses if doc[b].lower_ in self.opening_markers]
+        if opening:  # "To show that X is robust, we ...", "As the reward increases, we ...": the main clause asserts
+            typed = [m for m in typed if not any(b <= m[2] < e for b, e in opening)]
             if not typed:
                 return None
 
@@ -559,7 +559,8 @@ class ClaimMatcher:
             lower = doc[i].lower_
             if lower in self.words["CONCESSIVE"] or (opening and lower in self.opening_markers):
                 end = next((j for j in range(i + 1, sent.end) if doc[j].text in (",", ";", ":")), sent.end)
-                clauses.append((i, end))
+                if end < sent.end or lower in self.words["CONCESSIVE"]:  # no comma: where it ends is unknown
+                    clauses.append((i, end))
             if not (doc[i].is_punct or lower in _DISCOURSE_OPENERS):
                 opening = False
         return clauses
