@@ -207,3 +207,108 @@ def test_a_text_that_breaks_the_pipeline_is_skipped_and_the_batch_goes_on(tmp_pa
     result = extract_batch(jobs, "https://example.org/kg/", str(tmp_path / "fragile"))
     assert result.claims == 1 and "/chunk/1>" in result.nquads and "/chunk/0>" not in result.nquads
     assert "2401.00001 c0 skipped: RuntimeError: cannot read this text" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claim_type"),
+    [
+        ("Experiments on three benchmarks demonstrated considerable enhancements in robustness.", "finding"),
+        ("The proposed regularizer proved particularly effective for small datasets.", "finding"),
+        ("Adding the auxiliary loss turned out to be crucial for stable training.", "finding"),
+        ("Our agent exhibits a strong ability to follow multi-step instructions.", "finding"),
+        ("Larger models tend to memorize rare tokens more often.", "finding"),
+        ("The main reason is that the retriever rarely returns relevant passages.", "finding"),
+        ("The ablation reveals that the gating mechanism accounts for most of the gain.", "finding"),
+        ("Surprisingly, smaller learning rates hurt calibration.", "finding"),
+        ("The learned representations transfer well to downstream segmentation tasks.", "finding"),
+        ("BERT-Large has lower error rates on the out-of-domain split.", "result"),
+        ("The detector runs in real time while improving mAP by 3.2 points.", "result"),
+        ("Accuracy drops from 81% to 54% when the premise order is shuffled.", "result"),
+        ("This is the first work to apply diffusion models to protein design.", "contribution"),
+        ("Most models scored below the human average on the emotion test.", "result"),
+        ("Pruning half of the heads has little effect on downstream accuracy.", "finding"),
+        ("The reward model is more accurate on adversarial prompts than on benign ones.", "comparison"),
+        ("The 70B model is rated as safer than ChatGPT by human annotators.", "comparison"),
+        ("The pretrained 70B model is the most truthful among the open models we tested.", "comparison"),
+        ("With the preprompt, the mean safety reward increases for almost all prompts.", "result"),
+        ("Safety tuning barely affects the helpfulness score of the model.", "finding"),
+        ("When trained on more data the model consistently outperforms the baseline.", "comparison"),
+    ],
+)
+def test_evaluation_verbs_and_finding_frames_are_claims(sentence, claim_type):
+    assert one_claim(sentence).claim_type == claim_type
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Table 10 shows the distribution of languages, restricted to those found in more than 1% of documents.",
+        "Appendix Table 4 lists some examples of refusals we discovered.",
+        "Figure 6 illustrates the distribution of response lengths.",
+        "We show the overall win rate and the safety rating of several models in",
+        "We plot the training loss for each learning rate in Figure 3.",
+        "Large language models have demonstrated remarkable abilities across many disciplines.",
+        "Retrieval-augmented generation has attracted increasing attention in recent years.",
+        "The model is prompted with a task description, which is not shown to annotators.",
+        "To show that the method is robust, we run five random seeds.",
+        "We keep the responses that have the highest reward score.",
+        "Responses with scores above 0.5 are kept for training.",
+        "Responses longer than 1,024 tokens are truncated.",
+        "The learning rate increases linearly during warmup.",
+        "As the reward increases, we reduce the learning rate.",
+    ],
+    ids=["table-shows-distribution", "table-lists-examples", "figure-illustrates", "we-show-roadmap", "we-plot",
+         "field-background", "field-attention", "passive-shown", "purpose-clause", "selection-relative",
+         "score-noun", "threshold", "learning-rate-schedule", "adverbial-clause-only"],
+)
+def test_descriptions_roadmaps_and_field_background_are_not_claims(sentence):
+    assert claims_of(sentence) == []
+
+
+def test_a_description_that_states_an_evaluation_is_a_claim():
+    claim = one_claim("Figure 5 exhibits an instance where the model demonstrated the capability to use tools.")
+    assert claim.claim_type == "finding"
+
+
+def test_background_about_the_papers_own_system_is_a_claim():
+    names = (("Zorblax", "Method", "Zorblax"),)
+    assert claims_of("Zorblax has demonstrated a strong ability to follow instructions.", names=names)
+
+
+def test_a_purpose_naming_future_research_is_not_future_work():
+    claim = one_claim("We release the code and model weights to facilitate future research.")
+    assert claim.claim_type == "contribution"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Although we do not report exact figures, the change demonstrated considerable enhancements.", False),
+        ("Even though we do not see a regression, we observe that the model answers more conservatively.", False),
+        ("We observed a behaviour not previously reported: the temperature is rescaled per prompt.", False),
+        ("As there are no public details, we speculate that the objective reduced its instruction following.", False),
+        ("The likely reason is that these models have not undergone instruction tuning.", True),
+        ("We have not yet observed any divergence, and hypothesize that updates prevent it.", True),
+        ("Llama 2 does not outperform other models on toxicity metrics.", True),
+        ("The model shows no improvement on long contexts.", True),
+    ],
+)
+def test_negation_counts_only_in_the_clause_of_the_claim(sentence, negated):
+    assert one_claim(sentence).negated is negated
+
+
+def test_a_mention_inside_a_longer_name_is_not_a_mention():
+    found = [t for t, *_ in mentions_of("After RLHF-V3 and our Safety RLHF stage, the model beats ChatGPT.")]
+    assert found == ["RLHF-V3", "Safety RLHF", "ChatGPT"]
+    assert [t for t, *_ in mentions_of("Safety RLHF: we integrate safety into RLHF.")] == ["Safety RLHF", "RLHF"]
+    assert "dialogue" not in [t for t, *_ in mentions_of("We now have a context-dialogue sample.")]
+
+
+def test_overlapping_gazetteer_names_are_one_longer_name():
+    found = mentions_of("We see a lighter tail in the safety reward model score distribution.")
+    assert [(t, kind) for t, kind, _ in found] == [("safety reward model", "Method")]
+
+
+def test_capitalised_words_that_are_not_names_do_not_extend_a_mention():
+    found = [t for t, *_ in mentions_of("We compare against Google PaLM and OpenAI GPT-4 on the task.")]
+    assert found == ["PaLM", "GPT-4"]

@@ -175,6 +175,8 @@ def make_debris(nlp: Language, name: str, min_words: int, min_word_ratio: float)
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*s?)\)")
 _SIZE = re.compile(r"[- ]?\d+(?:\.\d+)?[bBmM]\b")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_CONTINUES_NAME = re.compile(r"^[A-Z0-9]")
+_MAX_NAME_PREFIX = 2  # capitalised words a name can grow by on its left ("Safety RLHF", "Meta Safety RLHF")
 
 
 def concept_key(name: str) -> str:
@@ -239,7 +241,9 @@ class EntityRuler:
     passes in ``doc._.kg_names`` (the paper's title and abstract names).
     """
 
-    def __init__(self, nlp: Language, gazetteer: list[dict[str, Any]], model_names: list[dict[str, Any]]) -> None:
+    def __init__(self, nlp: Language, gazetteer: list[dict[str, Any]], model_names: list[dict[str, Any]],
+                 not_name: Iterable[str] = ()) -> None:
+        self.not_name = frozenset(w.lower() for w in not_name)
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.folded = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.info: dict[str, tuple[str, str]] = {}
@@ -300,12 +304,69 @@ class EntityRuler:
                 span = doc.char_span(m.start(), m.end(), alignment_mode="contract")
                 if span is not None and len(span):
                     spans.append(Span(doc, span.start, span.end, label=label, kb_id=concept_key(canonical)))
-        kept = filter_spans(spans)
+        kept = filter_spans(self._longest_names(doc, text, spans))
         doc.spans["kg_entities"] = kept
         # each mention's display name depends on its own text only, so that a concept's label can be
         # recomputed from the mentions a store holds (see kg.extract.entities.concepts_from_mentions)
         doc.user_data[MENTION_LABELS_KEY] = {(s.start, s.end): self._display(s) for s in kept}
         return doc
+
+    def _longest_names(self, doc: Doc, text: str, spans: list[Span]) -> list[Span]:
+        """Matches grown to the longer name they sit in; ``filter_spans`` then keeps the longest.
+
+        A mention inside a longer name is not a mention of the shorter one: two overlapping matches are one
+        name (``safety reward`` + ``reward model``: ``safety reward model``, typed by the head, the last); a
+        match continued by ``-`` and a capital or digit (``RLHF-V3``) or preceded by up to two capitalised words
+        in the middle of a sentence (``our Safety RLHF``; at a sentence start only in a run-in label, ``Safety
+        RLHF:``; never in debris, where capitals are table headers) is that longer name; a match glued by
+        ``-`` to a lower-case word before it (``context-dialogue``) is a part of a compound, not a name.
+        """
+        if not spans:
+            return spans
+        starts = {sent.start for sent in sentence_spans(doc)}
+        covered = {i for span in spans for i in range(span.start, span.end)}  # a name never absorbs another
+        # in table rows and plot residue capitalised words are headers and legends, not parts of a name
+        covered.update(i for sent in doc.spans.get("kg_debris", ()) for i in range(sent.start, sent.end))
+        grown: list[Span] = []
+
+        def joins(i: int, sentence_start: bool, grown_by: int = 0) -> bool:
+            return (i >= 0 and grown_by < _MAX_NAME_PREFIX and (i in starts) == sentence_start and i not in covered
+                    and self._joins_name(doc[i]))
+
+        for span in spans:
+            start, end = span.start, span.end
+            while end + 1 < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_ \
+                    and not doc[end].whitespace_ and _CONTINUES_NAME.match(doc[end + 1].text):
+                end += 2
+            if start >= 2 and doc[start - 1].text == "-" and not doc[start - 1].whitespace_ \
+                    and not doc[start - 2].whitespace_ and doc[start - 2].text.islower():
+                continue
+            while start not in starts and joins(start - 1, sentence_start=False, grown_by=span.start - start):
+                start -= 1
+            run_in_label = end < len(doc) and doc[end].text == ":"
+            if run_in_label and start not in starts and joins(start - 1, sentence_start=True):
+                start -= 1
+            if (start, end) != (span.start, span.end):
+                span = self._span(doc, text, start, end, span.label_)
+            grown.append(span)
+        grown.sort(key=lambda s: (s.start, s.end))
+        merged: list[Span] = []
+        for span in grown:
+            last = merged[-1] if merged else None
+            if last is not None and span.start < last.end < span.end and last.start < span.start:
+                merged.append(self._span(doc, text, last.start, span.end, span.label_))
+            merged.append(span)
+        return merged
+
+    def _span(self, doc: Doc, text: str, start: int, end: int, label: str) -> Span:
+        """A mention of the longer name ``doc[start:end]``: its concept is its own normalised text."""
+        surface = text[doc[start].idx:doc[end - 1].idx + len(doc[end - 1])]
+        label, canonical = self._known(surface) or (label, surface)
+        return Span(doc, start, end, label=label, kb_id=concept_key(canonical))
+
+    def _joins_name(self, token: Any) -> bool:
+        """Whether a word just before a name is part of it: capitalised, alphabetic, not a stop word."""
+        return token.is_alpha and len(token) > 1 and token.text[0].isupper() and token.lower_ not in self.not_name
 
     def _display(self, span: Span) -> str:
         return self.display(span_text(span))
@@ -319,10 +380,11 @@ class EntityRuler:
 @Language.factory("kg_entities", assigns=["doc.spans"], default_config={
     "gazetteer": {"@misc": "kg.patterns.v1", "name": "entities"},
     "model_names": {"@misc": "kg.patterns.v1", "name": "model_names"},
+    "not_name": {"@misc": "kg.pattern_values.v1", "name": "not_name_words", "key": "word"},
 })
 def make_entities(nlp: Language, name: str, gazetteer: list[dict[str, Any]],
-                  model_names: list[dict[str, Any]]) -> EntityRuler:
-    return EntityRuler(nlp, gazetteer, model_names)
+                  model_names: list[dict[str, Any]], not_name: list[str]) -> EntityRuler:
+    return EntityRuler(nlp, gazetteer, model_names, not_name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,10 +402,21 @@ _CITATION = re.compile(r"\bet al\b|\(\s*[A-Z][A-Za-z-]+(?: and [A-Z][A-Za-z-]+)?
 _TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "results", "training", "performance",
                           "responses", "data", "annotators", "evaluation", "prompts", "llms"})
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
+_WORD_LISTS = ("HEDGE", "NEGATION", "NEGATION_AUX", "CONCESSIVE", "CONCESSIVE_OPENING", "PURPOSE_OPENING",
+               "HYPOTHETICAL")
+_DISCOURSE_OPENERS = frozenset({"however", "moreover", "furthermore", "also", "still", "yet", "thus", "hence",
+                                "but", "and", "so", "therefore", "finally", "overall", "importantly", "in", "addition"})
+
+
+def _names_own_system(sent: Span, text: str) -> bool:
+    """Whether the sentence names a system the paper introduces (its title's or abstract's ``called`` names)."""
+    return any(label == "Method" and _name_pattern(name).search(text) for name, label, _ in sent.doc._.kg_names or ())
 
 
 def _in_parentheses(sent: Span, token_index: int) -> bool:
     """Whether a token sits inside brackets (asides and examples: "(e.g., John achieved a top score)")."""
+    if not any(bracket in span_text(sent) for bracket in "(["):
+        return False
     depth = 0
     for token in sent.doc[sent.start:token_index]:
         if token.text in ("(", "["):
@@ -374,34 +447,63 @@ class ClaimMatcher:
     times faster on this lexicon) over the non-debris sentences.
 
     A sentence is a claim when it holds a claim cue from the lexicon and no veto: it is not debris,
-    holds no future-work, roadmap or set-up cue, and is not background (a citation with no first
-    person). Weak contribution cues (``we present``) count only in abstracts (``doc.user_data["kg_abstract"]``).
+    holds no future-work, roadmap, description or set-up cue (``NONCLAIM``; comparisons, measured results
+    and cues marked ``overrides_veto`` beat these), and is not background (a citation before the cue, or a
+    ``BACKGROUND`` cue such as ``have demonstrated``, with no first person). Weak contribution cues (``we
+    present``) count only in abstracts (``doc.user_data["kg_abstract"]``). Word lists (no pattern) give
+    hedging, negation scoped to the cue's clause, concessive clause markers and hypothetical modals.
     """
 
     def __init__(self, nlp: Language, cues: list[dict[str, Any]]) -> None:
         self.matcher = TokenRegexMatcher(nlp.vocab)
         self.relations: dict[str, str] = {}
-        self.words: dict[str, frozenset[str]] = {"HEDGE": frozenset(), "NEGATION": frozenset()}
+        self.words: dict[str, frozenset[str]] = {label: frozenset() for label in _WORD_LISTS}
+        self.negation_after: dict[str, frozenset[str]] = {}  # "not" is negation only after an auxiliary
+        self.overrides_veto: set[str] = set()  # cue ids that a set-up/description veto does not beat
+        self.yields_to_veto: set[str] = set()  # comparison/result cue ids that a veto beats (a metric's name)
+        self.not_after: dict[str, frozenset[str]] = {}  # cue id -> words that must not come right before it
         for record in cues:
             if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
-                self.words[record["label"]] = self.words[record["label"]] | {w.lower() for w in record["words"]}
+                words = {w.lower() for w in record["words"]}
+                self.words[record["label"]] = self.words.get(record["label"], frozenset()) | words
+                if "after" in record:
+                    for word in words:
+                        self.negation_after[word] = frozenset(a.lower() for a in record["after"])
                 continue
             self.matcher.add(f"{record['label']}|{record['id']}", [compile_lemmas(record["pattern"], nlp.vocab)])
             if record.get("relation"):
                 self.relations[record["id"]] = record["relation"]
+            if record.get("overrides_veto"):
+                self.overrides_veto.add(record["id"])
+            if record.get("yields_to_veto"):
+                self.yields_to_veto.add(record["id"])
+            if record.get("not_after"):
+                self.not_after[record["id"]] = frozenset(w.lower() for w in record["not_after"])
+        self.opening_markers = self.words["CONCESSIVE_OPENING"] | self.words["PURPOSE_OPENING"]
+        self.clause_markers = self.words["CONCESSIVE"] | self.opening_markers
+        self.negations = self.words["NEGATION"] | self.words["NEGATION_AUX"]
 
     def decide(self, sent: Span, matches: list[tuple[str, str, int, int]], abstract: bool) -> ClaimCue | None:
         """The claim decision for one sentence from its cue matches (pure)."""
         text = span_text(sent)
         if text.rstrip().endswith("?"):
             return None  # a question asserts nothing
-        matches = [m for m in matches if not _in_parentheses(sent, m[2])]
+        doc = sent.doc
+        matches = [m for m in matches if not _in_parentheses(sent, m[2]) and not (
+            m[1] in self.not_after and m[2] > sent.start and doc[m[2] - 1].lower_ in self.not_after[m[1]])]
+        purposes = [(b, e) for label, _, b, e in matches if label == "PURPOSE"]
+        if purposes:  # "to facilitate future research" is a purpose, not a future-work veto
+            matches = [m for m in matches if not (m[0] == "NONCLAIM" and any(b <= m[2] < e for b, e in purposes))]
         labels = {label for label, *_ in matches}
         if "NONCLAIM" in labels:
-            strong = [m for m in matches if m[0] in {"COMPARISON", "RESULT"}]  # a veto does not beat these
+            # a veto does not beat a comparison, a measured result or an evaluation ("demonstrated enhancements")
+            strong = [m for m in matches if (m[0] in {"COMPARISON", "RESULT"} and m[1] not in self.yields_to_veto)
+                      or m[1] in self.overrides_veto]
             if not strong:
                 return None
         first_person = bool(_FIRST_PERSON.search(text))
+        if "BACKGROUND" in labels and not first_person and not _names_own_system(sent, text):
+            return None  # "LLMs have demonstrated remarkable abilities": what the field established, not this paper
         if not first_person and any(m[0] == "FINDING_WEAK" for m in matches):
             entities = sent.doc.spans.get("kg_entities", ())
             has_entity = any(sent.start <= e.start and e.end <= sent.end for e in entities)
@@ -415,20 +517,75 @@ class ClaimMatcher:
         ]
         if not typed:
             return None
-        label, cue_id, start, end = max(typed, key=lambda m: (_PRIORITY[m[0]], -m[2]))
+        lowers = {t.lower_ for t in sent}
+        other_clauses = self.other_clauses(sent) if lowers & self.clause_markers else []
+        opening = [(b, e) for b, e in other_clauses if doc[b].lower_ in self.opening_markers]
+        if opening:  # "To show that X is robust, we ...", "As the reward increases, we ...": the main clause asserts
+            typed = [m for m in typed if not any(b <= m[2] < e for b, e in opening)]
+            if not typed:
+                return None
+
+        def hypothetical(m: tuple[str, str, int, int]) -> bool:  # "we would achieve high scores"
+            return any(doc[i].lower_ in self.words["HYPOTHETICAL"] for i in range(max(sent.start, m[2] - 2), m[2]))
+
+        # the main clause carries the claim: a cue inside "Even though we do not see ..., " comes last,
+        # then a hypothetical one
+        label, cue_id, start, end = max(typed, key=lambda m: (
+            not any(b <= m[2] < e for b, e in other_clauses), not hypothetical(m), _PRIORITY[m[0]], -m[2]))
         citation = _CITATION.search(text)
         if citation and not first_person and citation.start() < sent.doc[start].idx - sent.start_char:
             return None  # background: the cited work is what asserts it
         claim_type = _CUE_TYPE[label]
-        lowers = {t.lower_ for t in sent}
         hedged = bool(lowers & self.words["HEDGE"])
-        negated = bool(lowers & self.words["NEGATION"]) and claim_type in {"finding", "result", "comparison"}
+        negated = (claim_type in {"finding", "result", "comparison"} and bool(lowers & self.negations)
+                   and self.is_negated(sent, start, other_clauses))
         confidence = {"comparison": 0.85, "result": 0.8, "contribution": 0.8, "finding": 0.7}[claim_type]
         confidence += 0.05 * min(2, len({m[1] for m in typed}) - 1)
         confidence += 0.05 if abstract else 0.0
         confidence -= 0.15 if hedged else 0.0
         return ClaimCue(claim_type, negated, hedged, round(min(confidence, 0.95), 2), start, end, cue_id,
                         self.relations.get(cue_id))
+
+    def other_clauses(self, sent: Span) -> list[tuple[int, int]]:
+        """Token ranges ``[start, end)`` of concessive or adverbial clauses: the marker up to the next ``,;:``.
+
+        ``although``/``though``/``whereas`` anywhere; ``as``/``since``/``if``/``even``/... and a purpose's ``to``
+        only when they open the sentence (after discourse adverbs such as ``However,``).
+        """
+        doc = sent.doc
+        clauses: list[tuple[int, int]] = []
+        opening = True  # still before the first word of the main clause
+        for i in range(sent.start, sent.end):
+            lower = doc[i].lower_
+            if lower in self.words["CONCESSIVE"] or (opening and lower in self.opening_markers):
+                end = next((j for j in range(i + 1, sent.end) if doc[j].text in (",", ";", ":")), sent.end)
+                if end < sent.end or lower in self.words["CONCESSIVE"]:  # no comma: where it ends is unknown
+                    clauses.append((i, end))
+            if not (doc[i].is_punct or lower in _DISCOURSE_OPENERS):
+                opening = False
+        return clauses
+
+    def is_negated(self, sent: Span, cue_start: int, other_clauses: list[tuple[int, int]]) -> bool:
+        """Whether the clause of the cue is negated (pure).
+
+        A negation word in another clause than the cue's does not count (``Although we do not present
+        figures, this adjustment demonstrated ...``). ``not`` counts only right after an auxiliary (``did
+        not``, ``have not yet``), so a reduced relative (``a feature not previously reported``,
+        ``constraints not present in``) does not negate the claim.
+        """
+        doc = sent.doc
+        scoped_out = [(b, e) for b, e in other_clauses if not b <= cue_start < e]
+        for i in range(sent.start, sent.end):
+            lower = doc[i].lower_
+            if any(b <= i < e for b, e in scoped_out):
+                continue
+            if lower in self.words["NEGATION"]:
+                return True
+            if lower in self.words["NEGATION_AUX"]:
+                before = {doc[j].lower_ for j in range(max(sent.start, i - 2), i)}
+                if before & self.negation_after.get(lower, frozenset()):
+                    return True
+        return False
 
     def __call__(self, doc: Doc) -> Doc:
         abstract = bool(doc.user_data.get("kg_abstract"))
@@ -470,4 +627,4 @@ def make_claims(nlp: Language, name: str, cues: list[dict[str, Any]]) -> ClaimMa
 
 def pattern_names() -> Iterable[str]:
     """The pattern files the pipeline reads."""
-    return ("abbreviations", "claim_cues", "entities", "model_names")
+    return ("abbreviations", "claim_cues", "entities", "model_names", "not_name_words")

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any
 
-from spacy.attrs import ORTH
+from spacy.attrs import LOWER, NORM, ORTH
 from spacy.tokens import Doc
 
 _FIELD = "[^ |\n]*"
@@ -94,17 +94,41 @@ def pattern_regex(pattern: list[dict[str, Any]]) -> str:
     return "".join(parts) + "(?=[ \n]|$)"
 
 
+def first_words(pattern: list[dict[str, Any]]) -> frozenset[str] | None:
+    """The values one of which the pattern's first token must have (as lower form or norm), if it says so.
+
+    A doc none of whose tokens has one of them cannot match: the matcher skips the pattern's scan.
+
+    >>> sorted(first_words([{"LOWER": {"IN": ["we", "i"]}}, {"LOWER": "find"}]))
+    ['i', 'we']
+    >>> first_words([{"LIKE_NUM": True}, {"TEXT": "%"}]) is None
+    True
+    """
+    spec = pattern[0]
+    if spec.get("OP") not in (None, "+") or "TEXT" in spec:
+        return None
+    for key in ("LOWER", "NORM"):
+        value = spec.get(key)
+        if isinstance(value, str):
+            return frozenset({value})
+        if isinstance(value, dict) and set(value) == {"IN"}:
+            return frozenset(value["IN"])
+    return None
+
+
 class TokenRegexMatcher:
     """Matches named token patterns over a doc: ``matcher(doc) -> [(key, start, end)]`` in token indices."""
 
     def __init__(self, vocab: Any) -> None:
         self.vocab = vocab
-        self.patterns: list[tuple[str, re.Pattern[str], bool]] = []
+        self.patterns: list[tuple[str, re.Pattern[str], bool, frozenset[int] | None]] = []
         self._tokens: dict[int, tuple[str, str]] = {}
 
     def add(self, key: str, patterns: Iterable[list[dict[str, Any]]]) -> None:
         for pattern in patterns:
-            self.patterns.append((key, re.compile(pattern_regex(pattern)), norm_first(pattern)))
+            first = first_words(pattern)
+            hashes = None if first is None else frozenset(self.vocab.strings.add(word) for word in first)
+            self.patterns.append((key, re.compile(pattern_regex(pattern)), norm_first(pattern), hashes))
 
     def __len__(self) -> int:
         return len(self.patterns)
@@ -135,11 +159,18 @@ class TokenRegexMatcher:
                 offsets[start] += 1
         return "".join(p[0] for p in parts), "".join(p[1] for p in parts), offsets
 
+    def _present(self, doc: Doc) -> set[int]:
+        """The hashes of the lower-case forms and norms of the doc's tokens."""
+        return set(doc.to_array([LOWER, NORM]).ravel().tolist())
+
     def __call__(self, doc: Doc, starts: Iterable[int] = ()) -> list[tuple[str, int, int]]:
         """Matches in ``doc`` that do not cross any of the sentence ``starts`` (token indices)."""
         lower_string, norm_string, offsets = self._strings(doc, starts)
+        present = self._present(doc)
         found = []
-        for key, regex, by_norm in self.patterns:
+        for key, regex, by_norm, first in self.patterns:
+            if first is not None and present.isdisjoint(first):
+                continue  # its first token cannot match: skip the scan
             for m in regex.finditer(norm_string if by_norm else lower_string):
                 start = bisect.bisect_left(offsets, m.start())
                 end = bisect.bisect_left(offsets, m.end())
