@@ -132,7 +132,7 @@ def test_two_workers_build_exactly_the_same_quads(tmp_path, sample_store):
 def test_quality_on_the_tuned_on_held_out_third_meets_the_targets():
     """A regression guard, not an unbiased measurement: rules were changed after reading this split's errors.
 
-    The fresh measurement is the ``heldout2`` split (docs/extraction.md); it misses the claim targets, so no
+    The fresh measurement is the ``heldout3`` split (docs/extraction.md); it misses the claim targets, so no
     test asserts them there.
     """
     path = Path(__file__).parents[2] / "bench" / "claims_quality.py"
