@@ -1,4 +1,4 @@
-"""Progress of long work: a bar on a terminal, plain log lines otherwise."""
+"""Progress of long work: a bar on a terminal, plain log lines otherwise; the log's set-up."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from typing import TypeVar
 
 T = TypeVar("T")
 log = logging.getLogger("kg.progress")
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Log lines on standard error: every ``kg`` command, and every process a command starts by spawning."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
 def progress(

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from kg.cli import backup, build, delete, export, link, query, serve, stats, update, validate
 from kg.cli.common import CommandModule
 from kg.errors import KgError
+from kg.progress import configure_logging
 
 COMMANDS: tuple[CommandModule, ...] = (build, update, delete, query, stats, validate, export, link, serve, backup)
 
@@ -31,11 +32,7 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(logging.DEBUG if args.verbose else logging.INFO)
     try:
         return int(args.func(args) or 0)
     except KgError as err:

@@ -7,6 +7,7 @@ delayed-ACK stall) and builds its own app, with its own query workers.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import signal
 import socket
@@ -14,6 +15,7 @@ from typing import Any
 
 import uvicorn
 
+from kg.progress import configure_logging
 from kg.server.app import serving_app
 from kg.settings import Settings
 
@@ -37,7 +39,8 @@ def serve(settings: Settings, *, log_level: str = "info", reuse_port: bool = Fal
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def _child(values: dict[str, Any], log_level: str) -> None:
+def _child(values: dict[str, Any], log_level: str, root_level: int) -> None:
+    configure_logging(root_level)  # a spawned process starts with no logging set up: the access log needs it
     serve(Settings(**values), log_level=log_level, reuse_port=True)
 
 
@@ -50,7 +53,9 @@ def serve_processes(settings: Settings, processes: int, *, log_level: str = "inf
         raise ValueError("several HTTP processes need a read-only store (no update token)")
     ctx = mp.get_context("spawn")
     values = settings.model_dump(exclude={"update_token"})
-    children = [ctx.Process(target=_child, args=(values, log_level), name=f"kg-http-{i}") for i in range(processes)]
+    root_level = logging.getLogger().getEffectiveLevel()
+    children = [ctx.Process(target=_child, args=(values, log_level, root_level), name=f"kg-http-{i}")
+                for i in range(processes)]
     for child in children:
         child.start()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -50,6 +51,10 @@ def test_two_http_processes_answer_on_one_port(server: LiveServer) -> None:
             assert response.status_code == 200
             pids.add(client.get(f"{server.url}/health", headers={"Connection": "close"}).json()["pid"])
     assert len(pids) == 2
+    time.sleep(0.3)
+    logged = [json.loads(line.split("kg.server.access: ", 1)[1]) for line in server.log.read_text().splitlines()
+              if "kg.server.access: " in line]
+    assert len([x for x in logged if x["path"] == "/sparql"]) >= 40  # every process writes the access log
 
 
 def test_a_read_only_server_follows_a_rebuild(server: LiveServer, tmp_path: Path) -> None:
