@@ -131,6 +131,8 @@ def main() -> int:
     parser.add_argument("--query-workers", type=int, default=2)
     parser.add_argument("--only", choices=["rates", "stream"], help="run only the request rates or only the stream")
     parser.add_argument("--out", type=Path, help="write the figures as JSON")
+    parser.add_argument("--server-log", type=Path, default=Path(tempfile.gettempdir()) / "kg-bench-server.log",
+                        help="where kg serve writes its log (the access log names every non-200 answer)")
     parser.add_argument("--rdflib-endpoint", help="path of an rdflib-endpoint executable: adds it as a reference row "
                         "(install it in its own venv: pip install 'rdflib-endpoint[cli]')")
     args = parser.parse_args()
@@ -150,7 +152,7 @@ def main() -> int:
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "kg.cli", "serve", "--store", str(args.store), "--port", str(kg_port),
              "--http-workers", str(args.http_workers), "--workers", str(args.query_workers), "--log-level", "warning"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            env=env, stdout=subprocess.DEVNULL, stderr=args.server_log.open("w")))
         endpoints = {"oxigraph": f"http://127.0.0.1:{ox_port}/query", "kg": f"http://127.0.0.1:{kg_port}/sparql"}
         pids = {"oxigraph": processes[0].pid, "kg": processes[1].pid}
         if args.rdflib_endpoint:
@@ -185,7 +187,13 @@ def main() -> int:
         for name, query in queries.items() if args.only != "stream" else ():
             for _ in range(args.repeat):
                 for server, url in endpoints.items():
-                    rps, latency = wrk(f"{url}?query={quote(query)}", args.duration, args.connections)
+                    try:
+                        rps, latency = wrk(f"{url}?query={quote(query)}", args.duration, args.connections)
+                    except RuntimeError as err:
+                        failed = [line for line in args.server_log.read_text(errors="replace").splitlines()
+                                  if ("kg.server.access" in line and '"status": 200' not in line)
+                                  or "ERROR" in line or "WARNING" in line]
+                        raise RuntimeError(f"{err}\n{server}'s log:\n" + "\n".join(failed[-20:])) from None
                     results.setdefault(name, {}).setdefault(f"{server} rps", []).append(rps)
                     results[name].setdefault(f"{server} ms", []).append(latency)
         big = (f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {STREAM_ROWS}" if triples >= STREAM_ROWS else
