@@ -313,7 +313,7 @@ def _graph_term(graph: str) -> ox.NamedNode | ox.DefaultGraph:
 class _NQuadsReader(io.RawIOBase):
     """A binary file object over a stream of N-Quads lines, for ``bulk_load`` to pull from."""
 
-    def __init__(self, lines: Iterable[str]) -> None:
+    def __init__(self, lines: Iterable[str | bytes]) -> None:
         self._lines = iter(lines)
         self._buffer = b""
         self.error: BaseException | None = None
@@ -328,7 +328,7 @@ class _NQuadsReader(io.RawIOBase):
                 parts = [self._buffer]
                 total = len(self._buffer)
                 for line in self._lines:
-                    data = line.encode("utf-8")
+                    data = line if isinstance(line, bytes) else line.encode("utf-8")
                     parts.append(data)
                     total += len(data)
                     if total >= size:
@@ -588,8 +588,8 @@ class VersionWriter:
         self.store = store
         self.info: dict[str, Any] = {}
 
-    def bulk_load_nquads(self, lines: Iterable[str]) -> None:
-        """Bulk-load a stream of N-Quads lines without holding them in memory."""
+    def bulk_load_nquads(self, lines: Iterable[str | bytes]) -> None:
+        """Bulk-load a stream of N-Quads lines (or blocks of whole lines, as text or UTF-8) without holding them."""
         reader = _NQuadsReader(lines)
         try:
             self.store.raw.bulk_load(io.BufferedReader(reader, 1 << 20), ox.RdfFormat.N_QUADS)
