@@ -106,7 +106,10 @@ def count_rows(paths: Iterable[Path]) -> int | None:
         if name.endswith(".parquet"):
             import pyarrow.parquet as pq
 
-            total += pq.ParquetFile(path).metadata.num_rows
+            try:
+                total += pq.ParquetFile(path).metadata.num_rows
+            except Exception:  # unreadable: the reader names the problem
+                return None
         elif name.endswith(".gz"):
             return None
         else:
