@@ -43,6 +43,7 @@ BUILDING_SUFFIX = ".building"
 LOCK_FILE = ".build.lock"
 LEASE_SUFFIX = ".lease"
 KEEP_VERSIONS = 2
+SEGMENT_BYTES = 48 << 20  # N-Quads spooled per bulk load while the build goes on producing
 
 
 def _map_error(err: BaseException, path: Path | str, action: str) -> StoreError:
@@ -599,6 +600,60 @@ class VersionWriter:
             raise _map_error(err, self.store.path, "load quads") from err
         if reader.error is not None:
             raise reader.error
+
+    def bulk_load_overlapped(self, blocks: Iterable[str | bytes], *, segment_bytes: int = SEGMENT_BYTES) -> None:
+        """Bulk-load N-Quads (lines, or blocks of whole lines) while the caller goes on producing them.
+
+        The stream is spooled to files of about ``segment_bytes``; a thread bulk-loads each finished file
+        (Oxigraph releases the GIL while it reads a path), so producing and loading use two cores.
+        A producer error stops the load and is raised here; so is a load error.
+        """
+        import queue
+        import tempfile
+        import threading
+
+        pending: queue.Queue[Path | None] = queue.Queue(maxsize=2)
+        failure: list[BaseException] = []
+
+        def load() -> None:
+            while (path := pending.get()) is not None:
+                try:
+                    if not failure:
+                        self.store.raw.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+                except BaseException as err:  # raised in the caller's thread
+                    failure.append(_map_error(err, self.store.path, "load quads"))
+                finally:
+                    path.unlink(missing_ok=True)
+
+        with tempfile.TemporaryDirectory(prefix="kg-load-") as spool:
+            loader = threading.Thread(target=load, name="kg-bulk-load", daemon=True)
+            loader.start()
+            segment = 0
+            try:
+                items = iter(blocks)
+                while not failure:
+                    path = Path(spool) / f"segment-{segment:05d}.nq"
+                    size = 0
+                    with open(path, "wb") as out:
+                        for item in items:
+                            data = item if isinstance(item, bytes) else item.encode("utf-8")
+                            out.write(data)
+                            size += len(data)
+                            if size >= segment_bytes:
+                                break
+                    if not size:
+                        path.unlink()
+                        break
+                    pending.put(path)
+                    segment += 1
+            except BaseException:
+                failure.append(StoreError("load stopped: the quads could not be produced"))
+                raise
+            finally:
+                pending.put(None)
+                loader.join()
+            if failure:
+                raise failure[0]
 
     def bulk_load_files(self, paths: Iterable[Path]) -> None:
         """Bulk-load N-Quads files (plain or ``.gz``), one after the other."""

@@ -55,7 +55,7 @@ def register(subparsers: Any) -> None:
                         " chunks only)")
     parser.add_argument("--workers", type=int,
                         help="worker processes: claims extraction; with --no-claims, reading and mapping (default:"
-                        " one per core, 1 = in this process); a local Dask cluster with --scheduler dask"
+                        " one fewer than the cores, 1 = in this process); a local Dask cluster with --scheduler dask"
                         " (env KG_WORKERS)")
     parser.add_argument("--nlp", help="an installed trained spaCy pipeline to add to the rules, e.g. en_core_web_sm")
     scale = parser.add_argument_group("sharded builds")
