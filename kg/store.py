@@ -601,7 +601,7 @@ class VersionWriter:
         if reader.error is not None:
             raise reader.error
 
-    def bulk_load_overlapped(self, blocks: Iterable[str | bytes], *, segment_bytes: int = SEGMENT_BYTES) -> None:
+    def bulk_load_overlapped(self, blocks: Iterable[str | bytes], *, segment_bytes: int | None = None) -> None:
         """Bulk-load N-Quads (lines, or blocks of whole lines) while the caller goes on producing them.
 
         The stream is spooled to files of about ``segment_bytes``; a thread bulk-loads each finished file
@@ -612,6 +612,7 @@ class VersionWriter:
         import tempfile
         import threading
 
+        segment_bytes = segment_bytes or SEGMENT_BYTES
         pending: queue.Queue[Path | None] = queue.Queue(maxsize=2)
         failure: list[BaseException] = []
 

@@ -21,6 +21,7 @@ _FTFY = ftfy.TextFixerConfig(
 )
 # C0 controls except tab, newline, carriage return; DEL; C1 controls; lone surrogates; non-characters.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_ASCII_CONTROL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _WHITESPACE = re.compile(r"\s+")
 # Mojibake of UTF-8 read as Latin-1, Windows-1252 or MacRoman always holds a character of Latin-1's upper half
 # or one of Windows-1252's extras; text without any is left to the much cheaper control-character pass.
@@ -35,7 +36,11 @@ def repair(value: str) -> str:
     >>> repair("a \\u00e2\\u0080\\u0094 b\\x00")
     'a — b'
     """
-    if value.isascii() or not _MAYBE_MOJIBAKE.search(value):
+    if value.isascii():  # bytes.translate deletes the few ASCII controls much faster than the pattern
+        data = value.encode("ascii")
+        kept = data.translate(None, _ASCII_CONTROL)
+        return value if len(kept) == len(data) else kept.decode("ascii")
+    if not _MAYBE_MOJIBAKE.search(value):
         return _CONTROL.sub("", value)
     if len(value) <= _CACHED_LENGTH:
         return _repair_cached(value)
