@@ -38,7 +38,7 @@ def run(cmd: list[str], *, env: dict[str, str] | None = None) -> dict[str, float
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 3):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode(errors='replace')[-2000:]}")
-    return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024}
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}
 
 
 def dir_size(path: Path) -> int:
@@ -107,8 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         load = run([str(BIN / "oxigraph"), "load", "--location", str(loaded), "--file", str(quads_file)])
         builds.append(build)
         loads.append(load)
-        print(f"repeat {repeat + 1}: build {build['wall_s']:.1f} s ({build['peak_rss_mb']:.0f} MB), "
-              f"oxigraph load {load['wall_s']:.1f} s ({load['peak_rss_mb']:.0f} MB)", file=sys.stderr)
+        print(f"repeat {repeat + 1}: build {build['wall_s']:.1f} s, {build['cpu_s']:.1f} CPU-s "
+              f"({build['peak_rss_mb']:.0f} MB), oxigraph load {load['wall_s']:.1f} s, {load['cpu_s']:.1f} CPU-s "
+              f"({load['peak_rss_mb']:.0f} MB), load average {os.getloadavg()[0]:.2f}", file=sys.stderr)
 
     def median(items: list[dict[str, float]], key: str) -> float:
         return statistics.median(i[key] for i in items)
@@ -118,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         "scheduler": args.scheduler or "in-process",
         "build_s": median(builds, "wall_s"), "build_peak_mb": median(builds, "peak_rss_mb"),
         "load_s": median(loads, "wall_s"), "load_peak_mb": median(loads, "peak_rss_mb"),
+        "build_cpu_s": median(builds, "cpu_s"), "load_cpu_s": median(loads, "cpu_s"),
+        "load_average": os.getloadavg(),
         "store_bytes_per_paper": store_bytes / args.papers,
     }
     figures["ratio"] = figures["build_s"] / figures["load_s"]
@@ -131,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{figures['load_peak_mb']:.0f} MB) | "
         f"{figures['ratio']:.2f} | {figures['store_bytes_per_paper'] / 1024:.1f} KiB |"
     )
+    print(f"CPU (median): build {figures['build_cpu_s']:.1f} s, oxigraph load {figures['load_cpu_s']:.1f} s, "
+          f"ratio {figures['build_cpu_s'] / figures['load_cpu_s']:.2f}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     return 0

@@ -12,7 +12,7 @@ import pytest
 
 from kg import build as build_module
 from kg.build import _line_owner, _owner, build
-from kg.errors import InputError
+from kg.errors import InputError, StoreError
 from kg.store import StoreDirectory
 
 BASE = "https://w3id.org/arxiv-kg/"
@@ -116,3 +116,36 @@ def test_a_line_is_placed_as_its_decoded_row_would_be(line: bytes) -> None:
         raw = None
     for shares in (2, 3, 5):
         assert _line_owner(line, "doi", shares) == _owner(raw, "doi", shares)
+
+
+def _lines(n: int) -> list[str]:
+    return [f"<https://e.org/s{i}> <https://e.org/p> \"value {i}\" <https://e.org/g{i % 7}> .\n" for i in range(n)]
+
+
+def test_overlapped_loading_in_many_segments_loads_every_quad(tmp_path: Path) -> None:
+    directory = StoreDirectory(tmp_path / "s")
+    with directory.new_version() as writer:
+        writer.bulk_load_overlapped(iter(_lines(5000)), segment_bytes=20_000)
+    assert sorted(directory.open().nquads()) == sorted(_lines(5000))
+
+
+def test_a_producer_error_stops_overlapped_loading_and_keeps_the_store(tmp_path: Path) -> None:
+    directory = StoreDirectory(tmp_path / "s")
+    with directory.new_version() as writer:
+        writer.bulk_load_overlapped(_lines(10))
+    before = directory.current_version()
+
+    def broken():
+        yield from _lines(3000)
+        raise InputError("the input broke")
+
+    with pytest.raises(InputError, match="the input broke"), directory.new_version() as writer:
+        writer.bulk_load_overlapped(broken(), segment_bytes=20_000)
+    assert directory.current_version() == before and len(directory.open()) == 10
+
+
+def test_bad_n_quads_fail_overlapped_loading_with_a_store_error(tmp_path: Path) -> None:
+    directory = StoreDirectory(tmp_path / "s")
+    with pytest.raises(StoreError), directory.new_version() as writer:
+        writer.bulk_load_overlapped([*_lines(100), "<not a quad\n", *_lines(100)], segment_bytes=2_000)
+    assert directory.current_version() is None
