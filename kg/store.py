@@ -43,7 +43,7 @@ BUILDING_SUFFIX = ".building"
 LOCK_FILE = ".build.lock"
 LEASE_SUFFIX = ".lease"
 KEEP_VERSIONS = 2
-SEGMENT_BYTES = 48 << 20  # N-Quads spooled per bulk load while the build goes on producing
+SEGMENT_BYTES = 32 << 20  # N-Quads spooled per bulk load while the build goes on producing
 
 
 def _map_error(err: BaseException, path: Path | str, action: str) -> StoreError:
