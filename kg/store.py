@@ -43,7 +43,12 @@ BUILDING_SUFFIX = ".building"
 LOCK_FILE = ".build.lock"
 LEASE_SUFFIX = ".lease"
 KEEP_VERSIONS = 2
-SEGMENT_BYTES = 32 << 20  # N-Quads spooled per bulk load while the build goes on producing
+# N-Quads spooled per bulk load while the build goes on producing: small first segments keep the load
+# beside the mapping (and the wait after the last row short); each bulk load into a fuller store costs
+# more, so segments then grow by half up to about one of Oxigraph's own batches.
+SEGMENT_BYTES = 32 << 20
+SEGMENT_GROWTH = 1.5
+MAX_SEGMENT_BYTES = 512 << 20
 
 
 def _map_error(err: BaseException, path: Path | str, action: str) -> StoreError:
@@ -604,8 +609,9 @@ class VersionWriter:
     def bulk_load_overlapped(self, blocks: Iterable[str | bytes], *, segment_bytes: int | None = None) -> None:
         """Bulk-load N-Quads (lines, or blocks of whole lines) while the caller goes on producing them.
 
-        The stream is spooled to files of about ``segment_bytes``; a thread bulk-loads each finished file
-        (Oxigraph releases the GIL while it reads a path), so producing and loading use two cores.
+        The stream is spooled to files of ``segment_bytes`` growing by ``SEGMENT_GROWTH`` (to at most
+        ``MAX_SEGMENT_BYTES``); a thread bulk-loads each finished file (Oxigraph releases the GIL while it
+        reads a path), so producing and loading use two cores.
         A producer error stops the load and is raised here; so is a load error.
         """
         import queue
@@ -647,6 +653,7 @@ class VersionWriter:
                         break
                     pending.put(path)
                     segment += 1
+                    segment_bytes = min(int(segment_bytes * SEGMENT_GROWTH), max(segment_bytes, MAX_SEGMENT_BYTES))
             except BaseException:
                 failure.append(StoreError("load stopped: the quads could not be produced"))
                 raise
