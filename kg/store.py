@@ -632,7 +632,9 @@ class VersionWriter:
                 finally:
                     path.unlink(missing_ok=True)
 
-        with tempfile.TemporaryDirectory(prefix="kg-load-") as spool:
+        # beside the version (same disk, not a RAM /tmp); named like a build so a crash's leftovers go too
+        spool_dir = self.store.path.parent
+        with tempfile.TemporaryDirectory(prefix=".spool-", suffix=BUILDING_SUFFIX, dir=spool_dir) as spool:
             loader = threading.Thread(target=load, name="kg-bulk-load", daemon=True)
             loader.start()
             segment = 0

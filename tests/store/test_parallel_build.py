@@ -149,3 +149,10 @@ def test_bad_n_quads_fail_overlapped_loading_with_a_store_error(tmp_path: Path) 
     with pytest.raises(StoreError), directory.new_version() as writer:
         writer.bulk_load_overlapped([*_lines(100), "<not a quad\n", *_lines(100)], segment_bytes=2_000)
     assert directory.current_version() is None
+
+
+def test_overlapped_loading_leaves_no_spool_beside_the_versions(tmp_path: Path) -> None:
+    directory = StoreDirectory(tmp_path / "s")
+    with directory.new_version() as writer:
+        writer.bulk_load_overlapped(iter(_lines(2000)), segment_bytes=20_000)
+    assert [p.name for p in directory.versions_dir.iterdir() if p.is_dir()] == [directory.current_version().name]
