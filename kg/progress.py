@@ -37,3 +37,29 @@ def progress(
             log.info("%s: %d%s %s (%.0f %s/s)", desc, count, of, unit, count / (now - start), unit)
     elapsed = time.monotonic() - start
     log.info("%s: %d %s in %.1f s", desc, count, unit, elapsed)
+
+
+def progress_counts(
+    items: Iterable[tuple[int, T]], *, total: int | None, desc: str, unit: str = "rows", every_s: float = 5.0
+) -> Iterator[T]:
+    """Yield the second part of each ``(count, item)`` pair, showing the sum of the counts as progress."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        with tqdm(total=total, desc=desc, unit=f" {unit}", file=sys.stderr, dynamic_ncols=True) as bar:
+            for count, item in items:
+                if count:
+                    bar.update(count)
+                yield item
+        return
+    start = last = time.monotonic()
+    done = 0
+    for count, item in items:
+        done += count
+        yield item
+        now = time.monotonic()
+        if now - last >= every_s:
+            last = now
+            of = f"/{total}" if total else ""
+            log.info("%s: %d%s %s (%.0f %s/s)", desc, done, of, unit, done / (now - start), unit)
+    log.info("%s: %d %s in %.1f s", desc, done, unit, time.monotonic() - start)

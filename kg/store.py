@@ -43,6 +43,12 @@ BUILDING_SUFFIX = ".building"
 LOCK_FILE = ".build.lock"
 LEASE_SUFFIX = ".lease"
 KEEP_VERSIONS = 2
+# N-Quads spooled per bulk load while the build goes on producing: small first segments keep the load
+# beside the mapping (and the wait after the last row short); each bulk load into a fuller store costs
+# more, so segments then grow by half up to about one of Oxigraph's own batches.
+SEGMENT_BYTES = 32 << 20
+SEGMENT_GROWTH = 1.5
+MAX_SEGMENT_BYTES = 512 << 20
 
 
 def _map_error(err: BaseException, path: Path | str, action: str) -> StoreError:
@@ -313,7 +319,7 @@ def _graph_term(graph: str) -> ox.NamedNode | ox.DefaultGraph:
 class _NQuadsReader(io.RawIOBase):
     """A binary file object over a stream of N-Quads lines, for ``bulk_load`` to pull from."""
 
-    def __init__(self, lines: Iterable[str]) -> None:
+    def __init__(self, lines: Iterable[str | bytes]) -> None:
         self._lines = iter(lines)
         self._buffer = b""
         self.error: BaseException | None = None
@@ -328,7 +334,7 @@ class _NQuadsReader(io.RawIOBase):
                 parts = [self._buffer]
                 total = len(self._buffer)
                 for line in self._lines:
-                    data = line.encode("utf-8")
+                    data = line if isinstance(line, bytes) else line.encode("utf-8")
                     parts.append(data)
                     total += len(data)
                     if total >= size:
@@ -588,8 +594,8 @@ class VersionWriter:
         self.store = store
         self.info: dict[str, Any] = {}
 
-    def bulk_load_nquads(self, lines: Iterable[str]) -> None:
-        """Bulk-load a stream of N-Quads lines without holding them in memory."""
+    def bulk_load_nquads(self, lines: Iterable[str | bytes]) -> None:
+        """Bulk-load a stream of N-Quads lines (or blocks of whole lines, as text or UTF-8) without holding them."""
         reader = _NQuadsReader(lines)
         try:
             self.store.raw.bulk_load(io.BufferedReader(reader, 1 << 20), ox.RdfFormat.N_QUADS)
@@ -599,6 +605,65 @@ class VersionWriter:
             raise _map_error(err, self.store.path, "load quads") from err
         if reader.error is not None:
             raise reader.error
+
+    def bulk_load_overlapped(self, blocks: Iterable[str | bytes], *, segment_bytes: int | None = None) -> None:
+        """Bulk-load N-Quads (lines, or blocks of whole lines) while the caller goes on producing them.
+
+        The stream is spooled to files of ``segment_bytes`` growing by ``SEGMENT_GROWTH`` (to at most
+        ``MAX_SEGMENT_BYTES``); a thread bulk-loads each finished file (Oxigraph releases the GIL while it
+        reads a path), so producing and loading use two cores.
+        A producer error stops the load and is raised here; so is a load error.
+        """
+        import queue
+        import tempfile
+        import threading
+
+        segment_bytes = segment_bytes or SEGMENT_BYTES
+        pending: queue.Queue[Path | None] = queue.Queue(maxsize=2)
+        failure: list[BaseException] = []
+
+        def load() -> None:
+            while (path := pending.get()) is not None:
+                try:
+                    if not failure:
+                        self.store.raw.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+                except BaseException as err:  # raised in the caller's thread
+                    failure.append(_map_error(err, self.store.path, "load quads"))
+                finally:
+                    path.unlink(missing_ok=True)
+
+        # beside the version (same disk, not a RAM /tmp); named like a build so a crash's leftovers go too
+        spool_dir = self.store.path.parent
+        with tempfile.TemporaryDirectory(prefix=".spool-", suffix=BUILDING_SUFFIX, dir=spool_dir) as spool:
+            loader = threading.Thread(target=load, name="kg-bulk-load", daemon=True)
+            loader.start()
+            segment = 0
+            try:
+                items = iter(blocks)
+                while not failure:
+                    path = Path(spool) / f"segment-{segment:05d}.nq"
+                    size = 0
+                    with open(path, "wb") as out:
+                        for item in items:
+                            data = item if isinstance(item, bytes) else item.encode("utf-8")
+                            out.write(data)
+                            size += len(data)
+                            if size >= segment_bytes:
+                                break
+                    if not size:
+                        path.unlink()
+                        break
+                    pending.put(path)
+                    segment += 1
+                    segment_bytes = min(int(segment_bytes * SEGMENT_GROWTH), max(segment_bytes, MAX_SEGMENT_BYTES))
+            except BaseException:
+                failure.append(StoreError("load stopped: the quads could not be produced"))
+                raise
+            finally:
+                pending.put(None)
+                loader.join()
+            if failure:
+                raise failure[0]
 
     def bulk_load_files(self, paths: Iterable[Path]) -> None:
         """Bulk-load N-Quads files (plain or ``.gz``), one after the other."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import quote
 
 DEFAULT_BASE_IRI = "https://w3id.org/arxiv-kg/"
@@ -227,6 +228,12 @@ def _encode(value: str) -> str:
     return "".join(quote(c, safe="") if c in _IRI_UNSAFE or c == "%" else c for c in value)
 
 
+@lru_cache(maxsize=4096)
+def _paper_part(arxiv_id: str) -> str:
+    """A paper's id as an IRI path segment; each of a paper's rows and quads asks again, so it is cached."""
+    return _encode(parse_arxiv_id(arxiv_id) or arxiv_id)
+
+
 class IriScheme:
     """Mints the IRIs of our resources under one base IRI.
 
@@ -246,10 +253,10 @@ class IriScheme:
         return self.base + "/".join(_encode(p) for p in parts)
 
     def paper(self, arxiv_id: str) -> str:
-        return self._iri("paper", parse_arxiv_id(arxiv_id) or arxiv_id)
+        return self.base + "paper/" + _paper_part(arxiv_id)
 
     def paper_graph(self, arxiv_id: str) -> str:
-        return self._iri("graph", parse_arxiv_id(arxiv_id) or arxiv_id)
+        return self.base + "graph/" + _paper_part(arxiv_id)
 
     def authorship(self, arxiv_id: str, position: int) -> str:
         return self.paper(arxiv_id) + f"/authorship/{position}"

@@ -54,7 +54,8 @@ def register(subparsers: Any) -> None:
                         help="skip claims and research entities (metadata, authors, categories, citations,"
                         " chunks only)")
     parser.add_argument("--workers", type=int,
-                        help="worker processes: claims extraction, or a local Dask cluster with --scheduler dask"
+                        help="worker processes: claims extraction; with --no-claims, reading and mapping (default:"
+                        " one fewer than the cores, 1 = in this process); a local Dask cluster with --scheduler dask"
                         " (env KG_WORKERS)")
     parser.add_argument("--nlp", help="an installed trained spaCy pipeline to add to the rules, e.g. en_core_web_sm")
     scale = parser.add_argument_group("sharded builds")
@@ -98,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
             workers=settings.workers,
             batch_size=settings.claims_batch_size,
             nlp=settings.nlp,
+            map_workers=args.workers,
         )
         where = f"built {settings.store}"
     print(f"{where}: {report.summary()}", file=sys.stderr)

@@ -9,14 +9,19 @@ from kg.rdf import Quad, iri, literal
 from kg.sources.records import Chunk
 from kg.vocab import DCTERMS, KG, NIF, RDF, XSD, IriScheme
 
+_TYPE, _CHUNK, _PART_OF = iri(RDF.type), iri(KG.Chunk), iri(DCTERMS.isPartOf)
+_INDEX, _IS_STRING = iri(KG.chunkIndex), iri(NIF.isString)
+
 
 def chunk_quads(chunk: Chunk, iris: IriScheme) -> Iterator[Quad]:
     s = iri(iris.chunk(chunk.arxiv_id, chunk.index))
     g = iri(iris.paper_graph(chunk.arxiv_id))
-    yield Quad(s, iri(RDF.type), iri(KG.Chunk), g)
-    yield Quad(s, iri(DCTERMS.isPartOf), iri(iris.paper(chunk.arxiv_id)), g)
-    yield Quad(s, iri(KG.chunkIndex), literal(str(chunk.index), datatype=XSD.integer), g)
-    yield Quad(s, iri(NIF.isString), literal(chunk.text), g)
+    return iter((
+        Quad(s, _TYPE, _CHUNK, g),
+        Quad(s, _PART_OF, iri(iris.paper(chunk.arxiv_id)), g),
+        Quad(s, _INDEX, literal(str(chunk.index), datatype=XSD.integer), g),
+        Quad(s, _IS_STRING, literal(chunk.text), g),
+    ))
 
 
 EXTRACTOR = Extractor(

@@ -121,7 +121,7 @@ _PAPER_CACHE_SIZE = 256
 
 def _cached_paper(raw: Mapping[str, Any], raw_id: str, arxiv_id: str) -> Paper:
     """A paper's metadata repeats on each of its chunk rows: validate it once while it stays the same."""
-    values = tuple(raw.get(f) for f in _PAPER_FIELDS)
+    values = tuple(map(raw.get, _PAPER_FIELDS))
     cached = _paper_cache.get(raw_id)
     if cached is not None and cached[0] == values:
         return cached[1]

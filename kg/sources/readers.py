@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from kg.errors import InputError, RecordError
 from kg.sources.ai_arxiv import parse_row
 from kg.sources.arxiv_snapshot import looks_like_snapshot, parse_snapshot_record
@@ -84,11 +86,15 @@ def parse_rows(raws: RawRows, source: str, *, layout: str | None = None) -> Iter
             yield _reject(source, line, err, raw)
 
 
-def raw_jsonl(path: Path, *, start: int = 0, end: int | None = None, first_line: int = 1) -> RawRows:
+def raw_jsonl(
+    path: Path, *, start: int = 0, end: int | None = None, first_line: int = 1,
+    keep: Callable[[bytes], bool] | None = None,
+) -> RawRows:
     """Decoded lines of a JSON Lines file; a blank line is skipped, a broken one rejected with its number.
 
     ``start``/``end`` read only the lines that begin in that byte range (plain files), ``first_line``
-    being the number of the first of them: this is how a file is split into partitions.
+    being the number of the first of them: this is how a file is split into partitions. ``keep``, given
+    a line's bytes, says whether to decode it at all (a parallel build splits the lines this way).
     """
     source = str(path)
     gz = path.name.endswith(".gz")
@@ -102,6 +108,13 @@ def raw_jsonl(path: Path, *, start: int = 0, end: int | None = None, first_line:
             if end is not None and not gz and position >= end:
                 break
             position += len(data)
+            if keep is not None and not keep(data):
+                continue
+            try:
+                yield line_no, orjson.loads(data)
+                continue
+            except orjson.JSONDecodeError:
+                pass  # invalid UTF-8, NaN, huge integers, a blank or broken line: the standard library decides
             if not data.strip():
                 continue
             text = data.decode("utf-8", "surrogateescape")

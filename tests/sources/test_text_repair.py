@@ -1,0 +1,79 @@
+"""Text repair's shortcut around ftfy gives exactly what ftfy gives, on real, broken and random text."""
+
+from __future__ import annotations
+
+import re
+
+import ftfy
+import pytest
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kg.sources import text
+from kg.sources.text import _BAD_REACH, _CONTROL, _FTFY, _ftfy_would_change, repair
+
+
+def ftfy_repair(value: str) -> str:
+    """What ``repair`` returned before the shortcut: ftfy on every string that may hold mojibake."""
+    if value.isascii() or not text._MAYBE_MOJIBAKE.search(value):
+        return _CONTROL.sub("", value)
+    return _CONTROL.sub("", ftfy.fix_text(value, _FTFY))
+
+
+def test_the_badness_pattern_is_as_short_and_as_non_ascii_as_the_shortcut_assumes():
+    parser = getattr(re, "_parser", None)
+    if parser is None:  # pragma: no cover - Python < 3.11
+        import sre_parse as parser
+    assert parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags).getwidth()[1] < _BAD_REACH
+    for name, chars in MOJIBAKE_CATEGORIES.items():
+        assert not [c for c in map(chr, range(128)) if re.fullmatch(f"[{chars}]", c)], name
+    assert not BADNESS_RE.flags & re.MULTILINE
+
+
+BROKEN = [
+    "caf\u00c3\u00a9 au lait",                       # UTF-8 read as Latin-1
+    "it\u00e2\u20ac\u2122s \u00e2\u20ac\u201cdone\u00e2\u20ac\u009d",  # Windows-1252 smart quotes
+    "voil\u00c3 le travail",                         # a lost \xa0
+    "first line\n\u00c3 at the start of a line",    # ``^`` at a line start
+    "\u00c3 at the very start",
+    "a \u00e2\u0080\u0094 b",                        # C1 controls
+    "na\u00efve r\u00e9sum\u00e9 \u00b1 2 \u00b0C, \u00b5m",  # real accents and symbols: left alone
+    "e\u0301 not NFC",                               # ftfy normalises
+    "bom\ufeff inside",                              # one of ftfy's control characters
+    "esc \x1b[31mred\x1b[0m",
+    "\u221a\u00a9 MacRoman",
+    "Stra\u00dfe " * 300 + "caf\u00c3\u00a9",         # mojibake far from the first accent
+    "x" * 9000 + " caf\u00c3\u00a9 " + "\u00e9" * 5,  # past the cache's length
+    "\u00e9" + "a" * 20 + "\u00c3\u00a9",
+    "\u00d8\u00a7\u00d9\u201e\u00d8\u00b9",             # Arabic read as Windows-1252 (four characters)
+]
+
+
+@pytest.mark.parametrize("value", BROKEN)
+def test_repair_matches_ftfy_on_broken_and_accented_text(value):
+    assert repair(value) == ftfy_repair(value)
+
+
+def test_repair_matches_ftfy_on_every_text_of_the_sample(sample_rows):
+    values = [v for row in sample_rows for v in row.values() if isinstance(v, str)]
+    assert any(not v.isascii() for v in values)
+    for value in values:
+        assert repair(value) == ftfy_repair(value)
+
+
+def test_plain_accented_text_skips_ftfy():
+    assert not _ftfy_would_change("na\u00efve r\u00e9sum\u00e9 \u00b1 2 \u00b0C " * 50)
+    assert _ftfy_would_change("na\u00efve " * 50 + "caf\u00c3\u00a9")
+
+
+MOJIBAKE_CHARS = "".join(MOJIBAKE_CATEGORIES.values()).replace("-", "")
+ALPHABET = st.sampled_from(list("ab Z.,!?\n\t1\u00a0") + list(MOJIBAKE_CHARS[:400]) + ["\u00c3", "\u00c2", "\u221a"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(ALPHABET, min_size=1, max_size=40).map("".join))
+def test_repair_matches_ftfy_on_random_mixtures(value):
+    text._repair_cached.cache_clear()
+    assert repair(value) == ftfy_repair(value)
+    assert text._fix(value) == _CONTROL.sub("", ftfy.fix_text(value, _FTFY))
