@@ -118,7 +118,7 @@ def make_sentencizer(nlp: Language, name: str, abbreviations: list[str]) -> Scie
 # ---------------------------------------------------------------------------------------------
 
 _CAPTION = re.compile(r"^(?:Figure|Fig\.|Table|Tab\.|Algorithm|Listing)\s+[A-Z]?\d+[a-z]?\s*[:.]")
-_REFERENCE = re.compile(r"(?:\b[A-Z][a-z'’-]+, (?:[A-Z]\.\s?)+,?){2,}|\(\d{4}[a-z]?\)\.|doi\.org|\barXiv:\d")
+_REFERENCE = re.compile(r"(?:\b[A-Z][a-z'’-]+, (?:[A-Z]\.\s?)+,?){2,}|\(\d{4}[a-z]?\)\.(?!\s*$)|doi\.org|\barXiv:\d")
 _DASH_RUN = re.compile(r"-{4,}|_{4,}|\.{5,}")
 
 
@@ -403,7 +403,7 @@ _TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "r
                           "responses", "data", "annotators", "evaluation", "prompts", "llms"})
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
 _WORD_LISTS = ("HEDGE", "NEGATION", "NEGATION_AUX", "CONCESSIVE", "CONCESSIVE_OPENING", "PURPOSE_OPENING",
-               "HYPOTHETICAL")
+               "HYPOTHETICAL", "FIRST_SINGULAR", "SECOND_PERSON", "CONDITIONAL")
 _DISCOURSE_OPENERS = frozenset({"however", "moreover", "furthermore", "also", "still", "yet", "thus", "hence",
                                 "but", "and", "so", "therefore", "finally", "overall", "importantly", "in", "addition"})
 
@@ -491,6 +491,15 @@ class ClaimMatcher:
         doc = sent.doc
         matches = [m for m in matches if not _in_parentheses(sent, m[2]) and not (
             m[1] in self.not_after and m[2] > sent.start and doc[m[2] - 1].lower_ in self.not_after[m[1]])]
+        if any(m[0] == "REMINDER" for m in matches):
+            return None  # "Recall that ...": restates what was said before, asserts nothing new
+        lowers = {t.lower_ for t in sent}
+        first_person = bool(_FIRST_PERSON.search(text))
+        if not first_person and lowers & self.words["FIRST_SINGULAR"] and lowers & self.words["SECOND_PERSON"]:
+            return None  # "I need your help": chat or model output quoted in the paper, not the authors speaking
+        # a cue right after "where"/"if" states a condition ("keep the output only where it gets a better score")
+        matches = [m for m in matches if m[0] not in _CUE_TYPE or doc[m[2]].lower_ == "we" or not any(
+            doc[i].lower_ in self.words["CONDITIONAL"] for i in range(max(sent.start, m[2] - 2), m[2]))]
         purposes = [(b, e) for label, _, b, e in matches if label == "PURPOSE"]
         if purposes:  # "to facilitate future research" is a purpose, not a future-work veto
             matches = [m for m in matches if not (m[0] == "NONCLAIM" and any(b <= m[2] < e for b, e in purposes))]
@@ -501,7 +510,6 @@ class ClaimMatcher:
                       or m[1] in self.overrides_veto]
             if not strong:
                 return None
-        first_person = bool(_FIRST_PERSON.search(text))
         if "BACKGROUND" in labels and not first_person and not _names_own_system(sent, text):
             return None  # "LLMs have demonstrated remarkable abilities": what the field established, not this paper
         if not first_person and any(m[0] == "FINDING_WEAK" for m in matches):
@@ -517,7 +525,6 @@ class ClaimMatcher:
         ]
         if not typed:
             return None
-        lowers = {t.lower_ for t in sent}
         other_clauses = self.other_clauses(sent) if lowers & self.clause_markers else []
         opening = [(b, e) for b, e in other_clauses if doc[b].lower_ in self.opening_markers]
         if opening:  # "To show that X is robust, we ...", "As the reward increases, we ...": the main clause asserts
