@@ -1,6 +1,6 @@
 """Precision and recall of the claims and entities pipeline against the hand-labelled sample sentences.
 
-    .venv/bin/python bench/claims_quality.py                 # heldout3: fresh, labelled blind to the rules (the figures we report)
+    .venv/bin/python bench/claims_quality.py                 # heldout3 (labelled blind; tuned on since round 3)
     .venv/bin/python bench/claims_quality.py --split heldout2  # tuned on since (was the second fresh set)
     .venv/bin/python bench/claims_quality.py --split heldout   # tuned on (the first held-out third)
     .venv/bin/python bench/claims_quality.py --split dev     # the part the rules were written against

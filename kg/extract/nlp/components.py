@@ -175,8 +175,10 @@ def make_debris(nlp: Language, name: str, min_words: int, min_word_ratio: float)
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*s?)\)")
 _SIZE = re.compile(r"[- ]?\d+(?:\.\d+)?[bBmM]\b")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
-_CONTINUES_NAME = re.compile(r"^[A-Z0-9]")
+_CONTINUES_NAME = re.compile(r"^(?:[A-Z0-9]|v\d)")
+_VERSION = re.compile(r"^[Vv]\d+(?:\.\d+)*$")  # "RLHF V3": a version after a space is part of the name
 _MAX_NAME_PREFIX = 2  # capitalised words a name can grow by on its left ("Safety RLHF", "Meta Safety RLHF")
+_MAX_MODIFIERS = 2  # listed modifiers a name can grow by on its left ("supervised safety fine-tuning")
 
 
 def concept_key(name: str) -> str:
@@ -242,8 +244,9 @@ class EntityRuler:
     """
 
     def __init__(self, nlp: Language, gazetteer: list[dict[str, Any]], model_names: list[dict[str, Any]],
-                 not_name: Iterable[str] = ()) -> None:
+                 not_name: Iterable[str] = (), modifiers: Iterable[str] = ()) -> None:
         self.not_name = frozenset(w.lower() for w in not_name)
+        self.modifiers = frozenset(w.lower() for w in modifiers)
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.folded = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.info: dict[str, tuple[str, str]] = {}
@@ -304,7 +307,7 @@ class EntityRuler:
                 span = doc.char_span(m.start(), m.end(), alignment_mode="contract")
                 if span is not None and len(span):
                     spans.append(Span(doc, span.start, span.end, label=label, kb_id=concept_key(canonical)))
-        kept = filter_spans(self._longest_names(doc, text, spans))
+        kept = [s for s in filter_spans(self._longest_names(doc, text, spans)) if not self._imperative(doc, s)]
         doc.spans["kg_entities"] = kept
         # each mention's display name depends on its own text only, so that a concept's label can be
         # recomputed from the mentions a store holds (see kg.extract.entities.concepts_from_mentions)
@@ -319,12 +322,17 @@ class EntityRuler:
         match continued by ``-`` and a capital or digit (``RLHF-V3``) or preceded by up to two capitalised words
         in the middle of a sentence (``our Safety RLHF``; at a sentence start only in a run-in label, ``Safety
         RLHF:``; never in debris, where capitals are table headers) is that longer name; a match glued by
-        ``-`` to a lower-case word before it (``context-dialogue``) is a part of a compound, not a name.
+        ``-`` to a lower-case word before it (``context-dialogue``) is a part of a compound, not a name. A
+        version after a space (``RLHF V3``) is part of the name; so are up to two listed modifiers before it
+        (``name_modifiers.jsonl``: ``safety context distillation``, ``pretrained language model``, at a sentence
+        start and in debris too), except a lower-case modifier before an acronym (``safety RLHF`` is RLHF
+        used for safety; ``Safety RLHF`` is a name).
         """
         if not spans:
             return spans
         starts = {sent.start for sent in sentence_spans(doc)}
-        covered = {i for span in spans for i in range(span.start, span.end)}  # a name never absorbs another
+        matched = {i for span in spans for i in range(span.start, span.end)}  # a name never absorbs another
+        covered = set(matched)
         # in table rows and plot residue capitalised words are headers and legends, not parts of a name
         covered.update(i for sent in doc.spans.get("kg_debris", ()) for i in range(sent.start, sent.end))
         grown: list[Span] = []
@@ -341,8 +349,17 @@ class EntityRuler:
             if start >= 2 and doc[start - 1].text == "-" and not doc[start - 1].whitespace_ \
                     and not doc[start - 2].whitespace_ and doc[start - 2].text.islower():
                 continue
+            if end < len(doc) and doc[end - 1].whitespace_ and _VERSION.match(doc[end].text):
+                end += 1
             while start not in starts and joins(start - 1, sentence_start=False, grown_by=span.start - start):
                 start -= 1
+            # listed lower-case modifiers ("safety", "pretrained") belong to the name anywhere, debris included
+            modifiers = 0
+            while (modifiers < _MAX_MODIFIERS and start > 0 and start - 1 not in matched
+                   and doc[start - 1].lower_ in self.modifiers and start not in starts
+                   and (doc[start - 1].text[0].isupper() or not doc[span.start].text.isupper())):
+                start -= 1
+                modifiers += 1
             run_in_label = end < len(doc) and doc[end].text == ":"
             if run_in_label and start not in starts and joins(start - 1, sentence_start=True):
                 start -= 1
@@ -357,6 +374,12 @@ class EntityRuler:
                 merged.append(self._span(doc, text, last.start, span.end, span.label_))
             merged.append(span)
         return merged
+
+    @staticmethod
+    def _imperative(doc: Doc, span: Span) -> bool:
+        """A one-word name opening a sentence before ``that`` is a verb: ``Recall that ...``, not the metric."""
+        return (len(span) == 1 and span.end < len(doc) and doc[span.end].lower_ == "that"
+                and doc[span.start].is_sent_start is True)
 
     def _span(self, doc: Doc, text: str, start: int, end: int, label: str) -> Span:
         """A mention of the longer name ``doc[start:end]``: its concept is its own normalised text."""
@@ -381,10 +404,11 @@ class EntityRuler:
     "gazetteer": {"@misc": "kg.patterns.v1", "name": "entities"},
     "model_names": {"@misc": "kg.patterns.v1", "name": "model_names"},
     "not_name": {"@misc": "kg.pattern_values.v1", "name": "not_name_words", "key": "word"},
+    "modifiers": {"@misc": "kg.pattern_values.v1", "name": "name_modifiers", "key": "word"},
 })
 def make_entities(nlp: Language, name: str, gazetteer: list[dict[str, Any]],
-                  model_names: list[dict[str, Any]], not_name: list[str]) -> EntityRuler:
-    return EntityRuler(nlp, gazetteer, model_names, not_name)
+                  model_names: list[dict[str, Any]], not_name: list[str], modifiers: list[str]) -> EntityRuler:
+    return EntityRuler(nlp, gazetteer, model_names, not_name, modifiers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -634,4 +658,4 @@ def make_claims(nlp: Language, name: str, cues: list[dict[str, Any]]) -> ClaimMa
 
 def pattern_names() -> Iterable[str]:
     """The pattern files the pipeline reads."""
-    return ("abbreviations", "claim_cues", "entities", "model_names", "not_name_words")
+    return ("abbreviations", "claim_cues", "entities", "model_names", "name_modifiers", "not_name_words")
