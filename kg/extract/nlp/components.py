@@ -427,7 +427,7 @@ _TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "r
                           "responses", "data", "annotators", "evaluation", "prompts", "llms"})
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
 _WORD_LISTS = ("HEDGE", "NEGATION", "NEGATION_AUX", "CONCESSIVE", "CONCESSIVE_OPENING", "PURPOSE_OPENING",
-               "HYPOTHETICAL", "FIRST_SINGULAR", "SECOND_PERSON", "CONDITIONAL")
+               "HYPOTHETICAL", "SECOND_PERSON", "CONDITIONAL")
 _DISCOURSE_OPENERS = frozenset({"however", "moreover", "furthermore", "also", "still", "yet", "thus", "hence",
                                 "but", "and", "so", "therefore", "finally", "overall", "importantly", "in", "addition"})
 
@@ -519,8 +519,8 @@ class ClaimMatcher:
             return None  # "Recall that ...": restates what was said before, asserts nothing new
         lowers = {t.lower_ for t in sent}
         first_person = bool(_FIRST_PERSON.search(text))
-        if not first_person and lowers & self.words["FIRST_SINGULAR"] and lowers & self.words["SECOND_PERSON"]:
-            return None  # "I need your help": chat or model output quoted in the paper, not the authors speaking
+        if not first_person and lowers & self.words["SECOND_PERSON"]:
+            return None  # "I need your help", "you can ...": chat or model output quoted in the paper, not the authors
         # a cue right after "where"/"if" states a condition ("keep the output only where it gets a better score")
         matches = [m for m in matches if m[0] not in _CUE_TYPE or doc[m[2]].lower_ == "we" or not any(
             doc[i].lower_ in self.words["CONDITIONAL"] for i in range(max(sent.start, m[2] - 2), m[2]))]
