@@ -225,6 +225,24 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])")
 
 
+def plural_forms(gazetteer: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records for the regular plural of each lower-case name the gazetteer lacks (``human evaluations``).
+
+    >>> [r["pattern"] for r in plural_forms([{"pattern": "human evaluation", "label": "Method"}])]
+    ['human evaluations']
+    """
+    names = {record["pattern"] for record in gazetteer}
+    plurals = []
+    for record in gazetteer:
+        name = record["pattern"]
+        if name != name.lower() or not name[-1].isalpha() or name.endswith("s"):
+            continue
+        plural = name[:-1] + "ies" if name.endswith("y") and name[-2:-1] not in tuple("aeiou") else name + "s"
+        if plural not in names:
+            plurals.append({**record, "pattern": plural, "id": record.get("id") or name})
+    return plurals
+
+
 @dataclass
 class EntityRules:
     """The rules of :class:`EntityRuler`, built once from the pattern files."""
@@ -252,6 +270,7 @@ class EntityRuler:
         self.info: dict[str, tuple[str, str]] = {}
         exact: dict[str, list[str]] = {}
         folded: dict[str, list[str]] = {}
+        gazetteer = list(gazetteer) + plural_forms(gazetteer)
         for record in gazetteer:
             pattern, canonical, label = record["pattern"], record.get("id") or record["pattern"], record["label"]
             if label not in ENTITY_TYPES:
