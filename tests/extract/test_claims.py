@@ -334,6 +334,9 @@ def test_capitalised_words_that_are_not_names_do_not_extend_a_mention():
         ("We have made strides in reducing the number of false refusals.", "result"),
         ("The loss went 2.1 → 1.7 over three rounds of data refinement.", "result"),
         ("We find that the gains come from data quality, as reported in Smith et al. (2023).", "finding"),
+        ("Among the chat models, the tuned one is the safest model across all categories.", "comparison"),
+        ("Adding the auxiliary loss yields no significant difference in accuracy.", "finding"),
+        ("The automatic safety score correlates well with human judgments of harm.", "finding"),
     ],
 )
 def test_statistics_trends_explanations_and_evaluations_are_claims(sentence, claim_type):
@@ -367,3 +370,7 @@ def test_listed_modifiers_and_versions_belong_to_the_name():
 def test_a_metric_name_opening_a_sentence_before_that_is_a_verb():
     assert [t for t, *_ in mentions_of("Recall that the model was tuned twice.")] == []
     assert [t for t, *_ in mentions_of("We report precision and recall on the test set.")] == ["precision", "recall"]
+
+
+def test_a_plural_of_a_lower_case_name_is_a_mention_of_it():
+    assert mentions_of("Two human evaluations agree.") == [("human evaluations", "Method", "human-evaluation")]
