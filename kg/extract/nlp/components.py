@@ -581,7 +581,7 @@ class ClaimMatcher:
         # the main clause carries the claim: a cue inside "Even though we do not see ..., " comes last,
         # then a hypothetical one
         label, cue_id, start, end = max(typed, key=lambda m: (
-            not any(b <= m[2] < e for b, e in other_clauses), not hypothetical(m), _PRIORITY[m[0]], -m[2]))
+            not any(b <= m[2] < e for b, e in other_clauses), not hypothetical(m), self.priority(m), -m[2]))
         citation = _CITATION.search(text)
         if citation and not first_person and citation.start() < sent.doc[start].idx - sent.start_char:
             return None  # background: the cited work is what asserts it
@@ -595,6 +595,13 @@ class ClaimMatcher:
         confidence -= 0.15 if hedged else 0.0
         return ClaimCue(claim_type, negated, hedged, round(min(confidence, 0.95), 2), start, end, cue_id,
                         self.relations.get(cue_id))
+
+    def priority(self, m: tuple[str, str, int, int]) -> float:
+        """How strongly a cue types the sentence; a comparison cue that only names a metric (``win rate``)
+        comes after a measured result (``has a win rate of 36%`` is a result)."""
+        if m[0] == "COMPARISON" and m[1] in self.yields_to_veto:
+            return _PRIORITY["RESULT"] - 0.5
+        return _PRIORITY[m[0]]
 
     def other_clauses(self, sent: Span) -> list[tuple[int, int]]:
         """Token ranges ``[start, end)`` of concessive or adverbial clauses: the marker up to the next ``,;:``.
