@@ -534,7 +534,7 @@ class ClaimMatcher:
         doc = sent.doc
         matches = [m for m in matches if not _in_parentheses(sent, m[2]) and not (
             m[1] in self.not_after and m[2] > sent.start and doc[m[2] - 1].lower_ in self.not_after[m[1]])]
-        if any(m[0] == "REMINDER" for m in matches):
+        if any(m[0] == "REMINDER" and doc[m[2]].text[0].isupper() for m in matches):
             return None  # "Recall that ...": restates what was said before, asserts nothing new
         lowers = {t.lower_ for t in sent}
         first_person = bool(_FIRST_PERSON.search(text))
