@@ -374,3 +374,8 @@ def test_a_metric_name_opening_a_sentence_before_that_is_a_verb():
 
 def test_a_plural_of_a_lower_case_name_is_a_mention_of_it():
     assert mentions_of("Two human evaluations agree.") == [("human evaluations", "Method", "human-evaluation")]
+
+
+def test_a_name_with_a_version_has_one_display_name_however_written():
+    ruler = load_pipeline().get_pipe("kg_entities")
+    assert {ruler.display(s) for s in ("RLHF v3", "RLHF-V3", "RLHF-v3")} == {"RLHF-V3"}

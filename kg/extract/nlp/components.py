@@ -176,6 +176,7 @@ _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*s?)\)")
 _SIZE = re.compile(r"[- ]?\d+(?:\.\d+)?[bBmM]\b")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _CONTINUES_NAME = re.compile(r"^(?:[A-Z0-9]|v\d)")
+_VERSIONED = re.compile(r"^(.+?)[ -]([Vv]\d+(?:\.\d+)*)$")
 _VERSION = re.compile(r"^[Vv]\d+(?:\.\d+)*$")  # "RLHF V3": a version after a space is part of the name
 _MAX_NAME_PREFIX = 2  # capitalised words a name can grow by on its left ("Safety RLHF", "Meta Safety RLHF")
 _MAX_MODIFIERS = 2  # listed modifiers a name can grow by on its left ("supervised safety fine-tuning")
@@ -416,7 +417,12 @@ class EntityRuler:
     def display(self, surface: str) -> str:
         """A concept's display name from one mention's text: the gazetteer's name, else the text itself."""
         known = self._known(surface) or self._known(_SIZE.sub("", surface).strip(" -"))
-        return known[1] if known else " ".join(surface.split())
+        if known:
+            return known[1]
+        versioned = _VERSIONED.match(surface)  # "RLHF v3", "RLHF-V3": one display name, "RLHF-V3"
+        if versioned and self._known(versioned.group(1)):
+            return f"{self._known(versioned.group(1))[1]}-{versioned.group(2).upper()}"
+        return " ".join(surface.split())
 
 
 @Language.factory("kg_entities", assigns=["doc.spans"], default_config={
