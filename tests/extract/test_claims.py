@@ -379,3 +379,15 @@ def test_a_plural_of_a_lower_case_name_is_a_mention_of_it():
 def test_a_name_with_a_version_has_one_display_name_however_written():
     ruler = load_pipeline().get_pipe("kg_entities")
     assert {ruler.display(s) for s in ("RLHF v3", "RLHF-V3", "RLHF-v3")} == {"RLHF-V3"}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In each round, 10% of the prompts are held out for validation.",
+        "Ideally, the answers should be more helpful to the user.",
+        "Each prompt is associated with the category it was written for.",
+    ],
+)
+def test_setup_statistics_goals_and_associations_are_not_claims(sentence):
+    assert claims_of(sentence) == []
