@@ -312,3 +312,82 @@ def test_overlapping_gazetteer_names_are_one_longer_name():
 def test_capitalised_words_that_are_not_names_do_not_extend_a_mention():
     found = [t for t, *_ in mentions_of("We compare against Google PaLM and OpenAI GPT-4 on the task.")]
     assert found == ["PaLM", "GPT-4"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claim_type"),
+    [
+        ("About 40% of the sampled answers include a refusal.", "result"),
+        ("The hallucination rate becomes lower on both benchmarks after tuning.", "finding"),
+        ("The perplexity slope flattens after the first epoch.", "result"),
+        ("The rate of unsafe completions steadily declines across rounds.", "result"),
+        ("An increase in batch size continues to hurt the calibration of the model.", "finding"),
+        ("This change led to a 5% drop in accuracy on held-out tasks.", "result"),
+        ("Our model showcased remarkable reasoning ability on unseen puzzles.", "finding"),
+        ("Few-shot prompting is a reliable way to elicit step-by-step answers from the model.", "finding"),
+        ("The model is able to follow the format despite never seeing it during training.", "finding"),
+        ("We posit that these gains are driven by the cleaner pretraining data.", "finding"),
+        ("Longer answers are more common in the chat setting, perhaps reflecting the annotators' preferences.",
+         "finding"),
+        ("The distilled model struggled more than its teacher to follow long instructions.", "comparison"),
+        ("Responses from the tuned model are more informative to the annotators.", "comparison"),
+        ("We have made strides in reducing the number of false refusals.", "result"),
+        ("The loss went 2.1 → 1.7 over three rounds of data refinement.", "result"),
+        ("We find that the gains come from data quality, as reported in Smith et al. (2023).", "finding"),
+        ("Among the chat models, the tuned one is the safest model across all categories.", "comparison"),
+        ("Adding the auxiliary loss yields no significant difference in accuracy.", "finding"),
+        ("The automatic safety score correlates well with human judgments of harm.", "finding"),
+    ],
+)
+def test_statistics_trends_explanations_and_evaluations_are_claims(sentence, claim_type):
+    assert one_claim(sentence).claim_type == claim_type
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We believe that open models will speed up progress for everyone in the field.",
+        "Ultimately, we hope this release helps smaller labs compete.",
+        "Recall that the reward model performs well on both test sets.",
+        "I am writing to you because I need your help with my homework.",
+        "Sure, here is how you can improve the accuracy of your classifier.",
+        "We use a two-stage approach that allows the reward model to improve safety on each sample.",
+        "We thus leverage the critic to keep only the samples where it gets a higher score than the baseline.",
+    ],
+)
+def test_vision_reminders_chat_text_and_setup_are_not_claims(sentence):
+    assert claims_of(sentence) == []
+
+
+def test_listed_modifiers_and_versions_belong_to_the_name():
+    found = [t for t, *_ in mentions_of("We apply safety context distillation to the pretrained language model.")]
+    assert found == ["safety context distillation", "pretrained language model"]
+    assert [t for t, *_ in mentions_of("In practice RLHF V3 beats RLHF-v2 on poems.")] == ["RLHF V3", "RLHF-v2"]
+    # a lower-case modifier before an acronym is an ordinary adjective: RLHF used for safety
+    assert [t for t, *_ in mentions_of("We then run safety RLHF on the chat model.")] == ["RLHF"]
+
+
+def test_a_metric_name_opening_a_sentence_before_that_is_a_verb():
+    assert [t for t, *_ in mentions_of("Recall that the model was tuned twice.")] == []
+    assert [t for t, *_ in mentions_of("We report precision and recall on the test set.")] == ["precision", "recall"]
+
+
+def test_a_plural_of_a_lower_case_name_is_a_mention_of_it():
+    assert mentions_of("Two human evaluations agree.") == [("human evaluations", "Method", "human-evaluation")]
+
+
+def test_a_name_with_a_version_has_one_display_name_however_written():
+    ruler = load_pipeline().get_pipe("kg_entities")
+    assert {ruler.display(s) for s in ("RLHF v3", "RLHF-V3", "RLHF-v3")} == {"RLHF-V3"}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In each round, 10% of the prompts are held out for validation.",
+        "Ideally, the answers should be more helpful to the user.",
+        "Each prompt is associated with the category it was written for.",
+    ],
+)
+def test_setup_statistics_goals_and_associations_are_not_claims(sentence):
+    assert claims_of(sentence) == []

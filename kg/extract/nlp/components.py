@@ -118,7 +118,7 @@ def make_sentencizer(nlp: Language, name: str, abbreviations: list[str]) -> Scie
 # ---------------------------------------------------------------------------------------------
 
 _CAPTION = re.compile(r"^(?:Figure|Fig\.|Table|Tab\.|Algorithm|Listing)\s+[A-Z]?\d+[a-z]?\s*[:.]")
-_REFERENCE = re.compile(r"(?:\b[A-Z][a-z'’-]+, (?:[A-Z]\.\s?)+,?){2,}|\(\d{4}[a-z]?\)\.|doi\.org|\barXiv:\d")
+_REFERENCE = re.compile(r"(?:\b[A-Z][a-z'’-]+, (?:[A-Z]\.\s?)+,?){2,}|\(\d{4}[a-z]?\)\.(?!\s*$)|doi\.org|\barXiv:\d")
 _DASH_RUN = re.compile(r"-{4,}|_{4,}|\.{5,}")
 
 
@@ -175,8 +175,11 @@ def make_debris(nlp: Language, name: str, min_words: int, min_word_ratio: float)
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*s?)\)")
 _SIZE = re.compile(r"[- ]?\d+(?:\.\d+)?[bBmM]\b")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
-_CONTINUES_NAME = re.compile(r"^[A-Z0-9]")
+_CONTINUES_NAME = re.compile(r"^(?:[A-Z0-9]|v\d)")
+_VERSIONED = re.compile(r"^(.+?)[ -]([Vv]\d+(?:\.\d+)*)$")
+_VERSION = re.compile(r"^[Vv]\d+(?:\.\d+)*$")  # "RLHF V3": a version after a space is part of the name
 _MAX_NAME_PREFIX = 2  # capitalised words a name can grow by on its left ("Safety RLHF", "Meta Safety RLHF")
+_MAX_MODIFIERS = 2  # listed modifiers a name can grow by on its left ("supervised safety fine-tuning")
 
 
 def concept_key(name: str) -> str:
@@ -223,6 +226,24 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])")
 
 
+def plural_forms(gazetteer: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records for the regular plural of each lower-case name the gazetteer lacks (``human evaluations``).
+
+    >>> [r["pattern"] for r in plural_forms([{"pattern": "human evaluation", "label": "Method"}])]
+    ['human evaluations']
+    """
+    names = {record["pattern"] for record in gazetteer}
+    plurals = []
+    for record in gazetteer:
+        name = record["pattern"]
+        if name != name.lower() or not name[-1].isalpha() or name.endswith("s"):
+            continue
+        plural = name[:-1] + "ies" if name.endswith("y") and name[-2:-1] not in tuple("aeiou") else name + "s"
+        if plural not in names:
+            plurals.append({**record, "pattern": plural, "id": record.get("id") or name})
+    return plurals
+
+
 @dataclass
 class EntityRules:
     """The rules of :class:`EntityRuler`, built once from the pattern files."""
@@ -242,13 +263,15 @@ class EntityRuler:
     """
 
     def __init__(self, nlp: Language, gazetteer: list[dict[str, Any]], model_names: list[dict[str, Any]],
-                 not_name: Iterable[str] = ()) -> None:
+                 not_name: Iterable[str] = (), modifiers: Iterable[str] = ()) -> None:
         self.not_name = frozenset(w.lower() for w in not_name)
+        self.modifiers = frozenset(w.lower() for w in modifiers)
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.folded = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.info: dict[str, tuple[str, str]] = {}
         exact: dict[str, list[str]] = {}
         folded: dict[str, list[str]] = {}
+        gazetteer = list(gazetteer) + plural_forms(gazetteer)
         for record in gazetteer:
             pattern, canonical, label = record["pattern"], record.get("id") or record["pattern"], record["label"]
             if label not in ENTITY_TYPES:
@@ -304,7 +327,7 @@ class EntityRuler:
                 span = doc.char_span(m.start(), m.end(), alignment_mode="contract")
                 if span is not None and len(span):
                     spans.append(Span(doc, span.start, span.end, label=label, kb_id=concept_key(canonical)))
-        kept = filter_spans(self._longest_names(doc, text, spans))
+        kept = [s for s in filter_spans(self._longest_names(doc, text, spans)) if not self._imperative(doc, s)]
         doc.spans["kg_entities"] = kept
         # each mention's display name depends on its own text only, so that a concept's label can be
         # recomputed from the mentions a store holds (see kg.extract.entities.concepts_from_mentions)
@@ -319,12 +342,17 @@ class EntityRuler:
         match continued by ``-`` and a capital or digit (``RLHF-V3``) or preceded by up to two capitalised words
         in the middle of a sentence (``our Safety RLHF``; at a sentence start only in a run-in label, ``Safety
         RLHF:``; never in debris, where capitals are table headers) is that longer name; a match glued by
-        ``-`` to a lower-case word before it (``context-dialogue``) is a part of a compound, not a name.
+        ``-`` to a lower-case word before it (``context-dialogue``) is a part of a compound, not a name. A
+        version after a space (``RLHF V3``) is part of the name; so are up to two listed modifiers before it
+        (``name_modifiers.jsonl``: ``safety context distillation``, ``pretrained language model``, at a sentence
+        start and in debris too), except a lower-case modifier before an acronym (``safety RLHF`` is RLHF
+        used for safety; ``Safety RLHF`` is a name).
         """
         if not spans:
             return spans
         starts = {sent.start for sent in sentence_spans(doc)}
-        covered = {i for span in spans for i in range(span.start, span.end)}  # a name never absorbs another
+        matched = {i for span in spans for i in range(span.start, span.end)}  # a name never absorbs another
+        covered = set(matched)
         # in table rows and plot residue capitalised words are headers and legends, not parts of a name
         covered.update(i for sent in doc.spans.get("kg_debris", ()) for i in range(sent.start, sent.end))
         grown: list[Span] = []
@@ -341,8 +369,17 @@ class EntityRuler:
             if start >= 2 and doc[start - 1].text == "-" and not doc[start - 1].whitespace_ \
                     and not doc[start - 2].whitespace_ and doc[start - 2].text.islower():
                 continue
+            if end < len(doc) and doc[end - 1].whitespace_ and _VERSION.match(doc[end].text):
+                end += 1
             while start not in starts and joins(start - 1, sentence_start=False, grown_by=span.start - start):
                 start -= 1
+            # listed lower-case modifiers ("safety", "pretrained") belong to the name anywhere, debris included
+            modifiers = 0
+            while (modifiers < _MAX_MODIFIERS and start > 0 and start - 1 not in matched
+                   and doc[start - 1].lower_ in self.modifiers and start not in starts
+                   and (doc[start - 1].text[0].isupper() or not doc[span.start].text.isupper())):
+                start -= 1
+                modifiers += 1
             run_in_label = end < len(doc) and doc[end].text == ":"
             if run_in_label and start not in starts and joins(start - 1, sentence_start=True):
                 start -= 1
@@ -357,6 +394,12 @@ class EntityRuler:
                 merged.append(self._span(doc, text, last.start, span.end, span.label_))
             merged.append(span)
         return merged
+
+    @staticmethod
+    def _imperative(doc: Doc, span: Span) -> bool:
+        """A one-word name opening a sentence before ``that`` is a verb: ``Recall that ...``, not the metric."""
+        return (len(span) == 1 and span.end < len(doc) and doc[span.end].lower_ == "that"
+                and doc[span.start].is_sent_start is True)
 
     def _span(self, doc: Doc, text: str, start: int, end: int, label: str) -> Span:
         """A mention of the longer name ``doc[start:end]``: its concept is its own normalised text."""
@@ -374,17 +417,23 @@ class EntityRuler:
     def display(self, surface: str) -> str:
         """A concept's display name from one mention's text: the gazetteer's name, else the text itself."""
         known = self._known(surface) or self._known(_SIZE.sub("", surface).strip(" -"))
-        return known[1] if known else " ".join(surface.split())
+        if known:
+            return known[1]
+        versioned = _VERSIONED.match(surface)  # "RLHF v3", "RLHF-V3": one display name, "RLHF-V3"
+        if versioned and self._known(versioned.group(1)):
+            return f"{self._known(versioned.group(1))[1]}-{versioned.group(2).upper()}"
+        return " ".join(surface.split())
 
 
 @Language.factory("kg_entities", assigns=["doc.spans"], default_config={
     "gazetteer": {"@misc": "kg.patterns.v1", "name": "entities"},
     "model_names": {"@misc": "kg.patterns.v1", "name": "model_names"},
     "not_name": {"@misc": "kg.pattern_values.v1", "name": "not_name_words", "key": "word"},
+    "modifiers": {"@misc": "kg.pattern_values.v1", "name": "name_modifiers", "key": "word"},
 })
 def make_entities(nlp: Language, name: str, gazetteer: list[dict[str, Any]],
-                  model_names: list[dict[str, Any]], not_name: list[str]) -> EntityRuler:
-    return EntityRuler(nlp, gazetteer, model_names, not_name)
+                  model_names: list[dict[str, Any]], not_name: list[str], modifiers: list[str]) -> EntityRuler:
+    return EntityRuler(nlp, gazetteer, model_names, not_name, modifiers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -403,7 +452,7 @@ _TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "r
                           "responses", "data", "annotators", "evaluation", "prompts", "llms"})
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
 _WORD_LISTS = ("HEDGE", "NEGATION", "NEGATION_AUX", "CONCESSIVE", "CONCESSIVE_OPENING", "PURPOSE_OPENING",
-               "HYPOTHETICAL")
+               "HYPOTHETICAL", "SECOND_PERSON", "CONDITIONAL")
 _DISCOURSE_OPENERS = frozenset({"however", "moreover", "furthermore", "also", "still", "yet", "thus", "hence",
                                 "but", "and", "so", "therefore", "finally", "overall", "importantly", "in", "addition"})
 
@@ -491,6 +540,15 @@ class ClaimMatcher:
         doc = sent.doc
         matches = [m for m in matches if not _in_parentheses(sent, m[2]) and not (
             m[1] in self.not_after and m[2] > sent.start and doc[m[2] - 1].lower_ in self.not_after[m[1]])]
+        if any(m[0] == "REMINDER" and doc[m[2]].text[0].isupper() for m in matches):
+            return None  # "Recall that ...": restates what was said before, asserts nothing new
+        lowers = {t.lower_ for t in sent}
+        first_person = bool(_FIRST_PERSON.search(text))
+        if not first_person and lowers & self.words["SECOND_PERSON"]:
+            return None  # "I need your help", "you can ...": chat or model output quoted in the paper, not the authors
+        # a cue right after "where"/"if" states a condition ("keep the output only where it gets a better score")
+        matches = [m for m in matches if m[0] not in _CUE_TYPE or doc[m[2]].lower_ == "we" or not any(
+            doc[i].lower_ in self.words["CONDITIONAL"] for i in range(max(sent.start, m[2] - 2), m[2]))]
         purposes = [(b, e) for label, _, b, e in matches if label == "PURPOSE"]
         if purposes:  # "to facilitate future research" is a purpose, not a future-work veto
             matches = [m for m in matches if not (m[0] == "NONCLAIM" and any(b <= m[2] < e for b, e in purposes))]
@@ -501,7 +559,6 @@ class ClaimMatcher:
                       or m[1] in self.overrides_veto]
             if not strong:
                 return None
-        first_person = bool(_FIRST_PERSON.search(text))
         if "BACKGROUND" in labels and not first_person and not _names_own_system(sent, text):
             return None  # "LLMs have demonstrated remarkable abilities": what the field established, not this paper
         if not first_person and any(m[0] == "FINDING_WEAK" for m in matches):
@@ -517,7 +574,6 @@ class ClaimMatcher:
         ]
         if not typed:
             return None
-        lowers = {t.lower_ for t in sent}
         other_clauses = self.other_clauses(sent) if lowers & self.clause_markers else []
         opening = [(b, e) for b, e in other_clauses if doc[b].lower_ in self.opening_markers]
         if opening:  # "To show that X is robust, we ...", "As the reward increases, we ...": the main clause asserts
@@ -531,7 +587,7 @@ class ClaimMatcher:
         # the main clause carries the claim: a cue inside "Even though we do not see ..., " comes last,
         # then a hypothetical one
         label, cue_id, start, end = max(typed, key=lambda m: (
-            not any(b <= m[2] < e for b, e in other_clauses), not hypothetical(m), _PRIORITY[m[0]], -m[2]))
+            not any(b <= m[2] < e for b, e in other_clauses), not hypothetical(m), self.priority(m), -m[2]))
         citation = _CITATION.search(text)
         if citation and not first_person and citation.start() < sent.doc[start].idx - sent.start_char:
             return None  # background: the cited work is what asserts it
@@ -545,6 +601,13 @@ class ClaimMatcher:
         confidence -= 0.15 if hedged else 0.0
         return ClaimCue(claim_type, negated, hedged, round(min(confidence, 0.95), 2), start, end, cue_id,
                         self.relations.get(cue_id))
+
+    def priority(self, m: tuple[str, str, int, int]) -> float:
+        """How strongly a cue types the sentence; a comparison cue that only names a metric (``win rate``)
+        comes after a measured result (``has a win rate of 36%`` is a result)."""
+        if m[0] == "COMPARISON" and m[1] in self.yields_to_veto:
+            return _PRIORITY["RESULT"] - 0.5
+        return _PRIORITY[m[0]]
 
     def other_clauses(self, sent: Span) -> list[tuple[int, int]]:
         """Token ranges ``[start, end)`` of concessive or adverbial clauses: the marker up to the next ``,;:``.
@@ -627,4 +690,4 @@ def make_claims(nlp: Language, name: str, cues: list[dict[str, Any]]) -> ClaimMa
 
 def pattern_names() -> Iterable[str]:
     """The pattern files the pipeline reads."""
-    return ("abbreviations", "claim_cues", "entities", "model_names", "not_name_words")
+    return ("abbreviations", "claim_cues", "entities", "model_names", "name_modifiers", "not_name_words")
