@@ -21,22 +21,7 @@ def progress(
     items: Iterable[T], *, total: int | None, desc: str, unit: str = "rows", every_s: float = 5.0
 ) -> Iterator[T]:
     """Yield ``items`` while showing progress on stderr."""
-    if sys.stderr.isatty():
-        from tqdm import tqdm
-
-        yield from tqdm(items, total=total, desc=desc, unit=f" {unit}", file=sys.stderr, dynamic_ncols=True)
-        return
-    start = last = time.monotonic()
-    count = 0
-    for count, item in enumerate(items, start=1):
-        yield item
-        now = time.monotonic()
-        if now - last >= every_s:
-            last = now
-            of = f"/{total}" if total else ""
-            log.info("%s: %d%s %s (%.0f %s/s)", desc, count, of, unit, count / (now - start), unit)
-    elapsed = time.monotonic() - start
-    log.info("%s: %d %s in %.1f s", desc, count, unit, elapsed)
+    return progress_counts(((1, item) for item in items), total=total, desc=desc, unit=unit, every_s=every_s)
 
 
 def progress_counts(
