@@ -34,7 +34,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -284,7 +284,6 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 class _Worker:
     process: Any
     conn: Connection
-    tasks: int = 0
 
 
 @dataclass
@@ -293,7 +292,6 @@ class PoolStats:
     killed: int = 0
     started: int = 0
     in_process: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
 
 ProvenKey = bytes
