@@ -47,6 +47,11 @@ BROKEN = [
     "x" * 9000 + " caf\u00c3\u00a9 " + "\u00e9" * 5,  # past the cache's length
     "\u00e9" + "a" * 20 + "\u00c3\u00a9",
     "\u00d8\u00a7\u00d9\u201e\u00d8\u00b9",             # Arabic read as Windows-1252 (four characters)
+    "OpenAI\u2019s plugins\u2021\u2021 has incited",      # footnote marks: look bad, nothing to fix
+    "see \u00a7\u00a7 4 and \u00b0\u00b0 \u2018 9 there",
+    "caf\u00e9 \u2021\u2021 and \u00e8 \u00a7\u00a7",      # ... beside letters that may start UTF-8
+    "plugins\u2021\u2021 ok\ncaf\u00c3\u00a9 on the next line",
+    "plugins\u2021\u2021 ok\nand \u00a7\u00a7 on the next line\n",
 ]
 
 
@@ -60,6 +65,16 @@ def test_repair_matches_ftfy_on_every_text_of_the_sample(sample_rows):
     assert any(not v.isascii() for v in values)
     for value in values:
         assert repair(value) == ftfy_repair(value)
+
+
+def test_footnote_marks_that_look_bad_but_decode_to_nothing_skip_ftfy():
+    for value in (
+        "OpenAI\u2019s plugins\u2021\u2021 has incited " * 20,
+        "open issues. \u2021\u2021https://x.org\nand \u00e9 on the next line",
+    ):
+        assert ftfy.badness.is_bad(value)
+        assert not _ftfy_would_change(value)
+        assert ftfy.fix_text(value, _FTFY) == value
 
 
 def test_plain_accented_text_skips_ftfy():
@@ -76,4 +91,18 @@ ALPHABET = st.sampled_from(list("ab Z.,!?\n\t1\u00a0") + list(MOJIBAKE_CHARS[:40
 def test_repair_matches_ftfy_on_random_mixtures(value):
     text._repair_cached.cache_clear()
     assert repair(value) == ftfy_repair(value)
+    assert text._fix(value) == _CONTROL.sub("", ftfy.fix_text(value, _FTFY))
+
+
+PDF_TEXT = st.sampled_from(
+    list("ab Z.,;()9\n")
+    + list("\u2019\u2018\u201c\u201d\u2014\u2013\u2022\u00b0\u00b1\u00a9\u00a7\u2021\u2020\u2248\u20ac")
+    + list("\u00e8\u00e9\u00fc\u00c3\u00c2\u00a0")
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(PDF_TEXT, min_size=1, max_size=60).map("".join))
+def test_repair_matches_ftfy_on_random_pdf_symbol_text(value):
+    text._repair_cached.cache_clear()
     assert text._fix(value) == _CONTROL.sub("", ftfy.fix_text(value, _FTFY))
