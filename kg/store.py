@@ -21,6 +21,7 @@ This is the only module that touches :class:`pyoxigraph.Store`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import gzip
 import io
@@ -43,12 +44,10 @@ BUILDING_SUFFIX = ".building"
 LOCK_FILE = ".build.lock"
 LEASE_SUFFIX = ".lease"
 KEEP_VERSIONS = 2
-# N-Quads spooled per bulk load while the build goes on producing: small first segments keep the load
-# beside the mapping (and the wait after the last row short); each bulk load into a fuller store costs
-# more, so segments then grow by half up to about one of Oxigraph's own batches.
-SEGMENT_BYTES = 32 << 20
-SEGMENT_GROWTH = 1.5
-MAX_SEGMENT_BYTES = 512 << 20
+# the buffer of the pipe a build writes its N-Quads into, and of the writer in front of it
+PIPE_BYTES = 1 << 20
+# how much the bulk-load thread yields to the thread producing the quads (a thread's own nice value)
+LOADER_NICENESS = 10
 
 
 def _map_error(err: BaseException, path: Path | str, action: str) -> StoreError:
@@ -352,6 +351,29 @@ class _NQuadsReader(io.RawIOBase):
         return n
 
 
+def _open_pipe_writer(pipe: Path, reader: Any) -> int | None:
+    """Open a named pipe for writing once ``reader`` (a thread) has opened it; None if it ended first."""
+    while True:
+        try:
+            fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as err:
+            if err.errno != errno.ENXIO:  # ENXIO: no reader yet
+                raise
+            if not reader.is_alive():
+                return None
+            time.sleep(0.001)
+            continue
+        os.set_blocking(fd, True)
+        with contextlib.suppress(OSError):  # a larger pipe means fewer switches; the system may refuse
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        return fd
+
+
+def _close_quietly(handle: Any) -> None:
+    with contextlib.suppress(OSError):
+        handle.close()
+
+
 class StoreDirectory:
     """A store directory holding versions, of which ``current`` is the one served."""
 
@@ -606,62 +628,63 @@ class VersionWriter:
         if reader.error is not None:
             raise reader.error
 
-    def bulk_load_overlapped(self, blocks: Iterable[str | bytes], *, segment_bytes: int | None = None) -> None:
+    def bulk_load_overlapped(self, blocks: Iterable[str | bytes]) -> None:
         """Bulk-load N-Quads (lines, or blocks of whole lines) while the caller goes on producing them.
 
-        The stream is spooled to files of ``segment_bytes`` growing by ``SEGMENT_GROWTH`` (to at most
-        ``MAX_SEGMENT_BYTES``); a thread bulk-loads each finished file (Oxigraph releases the GIL while it
-        reads a path), so producing and loading use two cores.
-        A producer error stops the load and is raised here; so is a load error.
+        A thread runs one bulk load that reads a named pipe by path (Oxigraph releases the GIL while it
+        reads a path; fed from a Python file object it would need the GIL for every read), and this thread
+        writes the stream into the pipe: producing and loading use two cores, nothing is spooled to disk,
+        and the store is the one a single load of the whole stream makes.
+        A producer error stops the load (the loader is made to fail, so nothing is committed) and is
+        raised here; so is a load error.
         """
-        import queue
         import tempfile
         import threading
 
-        segment_bytes = segment_bytes or SEGMENT_BYTES
-        pending: queue.Queue[Path | None] = queue.Queue(maxsize=2)
         failure: list[BaseException] = []
 
-        def load() -> None:
-            while (path := pending.get()) is not None:
+        # beside the version, named like a build so that a crash's leftovers go with it
+        with tempfile.TemporaryDirectory(prefix=".pipe-", suffix=BUILDING_SUFFIX, dir=self.store.path.parent) as tmp:
+            pipe = Path(tmp) / "quads.nq"
+            os.mkfifo(pipe, 0o600)
+
+            def load() -> None:
+                # the producer is the critical path: the loader (and the threads Oxigraph starts from this one,
+                # which inherit it) yields to it, and catches up after the last quad
+                with contextlib.suppress(OSError):
+                    me = threading.get_native_id()
+                    os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + LOADER_NICENESS))
                 try:
-                    if not failure:
-                        self.store.raw.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+                    self.store.raw.bulk_load(path=str(pipe), format=ox.RdfFormat.N_QUADS)
                 except BaseException as err:  # raised in the caller's thread
                     failure.append(_map_error(err, self.store.path, "load quads"))
-                finally:
-                    path.unlink(missing_ok=True)
 
-        # beside the version (same disk, not a RAM /tmp); named like a build so a crash's leftovers go too
-        spool_dir = self.store.path.parent
-        with tempfile.TemporaryDirectory(prefix=".spool-", suffix=BUILDING_SUFFIX, dir=spool_dir) as spool:
             loader = threading.Thread(target=load, name="kg-bulk-load", daemon=True)
             loader.start()
-            segment = 0
             try:
-                items = iter(blocks)
-                while not failure:
-                    path = Path(spool) / f"segment-{segment:05d}.nq"
-                    size = 0
-                    with open(path, "wb") as out:
-                        for item in items:
-                            data = item if isinstance(item, bytes) else item.encode("utf-8")
-                            out.write(data)
-                            size += len(data)
-                            if size >= segment_bytes:
-                                break
-                    if not size:
-                        path.unlink()
-                        break
-                    pending.put(path)
-                    segment += 1
-                    segment_bytes = min(int(segment_bytes * SEGMENT_GROWTH), max(segment_bytes, MAX_SEGMENT_BYTES))
+                fd = _open_pipe_writer(pipe, loader)
             except BaseException:
-                failure.append(StoreError("load stopped: the quads could not be produced"))
-                raise
-            finally:
-                pending.put(None)
                 loader.join()
+                raise
+            if fd is None:  # the loader ended before it opened the pipe
+                loader.join()
+                raise failure[0] if failure else StoreError(f"{self.store.path}: the bulk load did not start")
+            out = open(fd, "wb", buffering=PIPE_BYTES)  # noqa: SIM115 (closed below, in every case)
+            try:
+                for item in blocks:
+                    out.write(item if isinstance(item, bytes) else item.encode("utf-8"))
+                out.close()
+            except BrokenPipeError:  # the loader stopped reading: its error says why
+                _close_quietly(out)
+                loader.join()
+                raise failure[0] if failure else StoreError(f"{self.store.path}: the bulk load stopped") from None
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    out.write(b"\n<> <> <> <> <> .\n")  # not N-Quads: the load fails instead of committing a part
+                _close_quietly(out)
+                loader.join()
+                raise
+            loader.join()
             if failure:
                 raise failure[0]
 

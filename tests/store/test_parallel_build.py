@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ import pytest
 from kg import build as build_module
 from kg.build import _line_owner, _owner, build
 from kg.errors import InputError, StoreError
-from kg.store import StoreDirectory
+from kg.store import LOADER_NICENESS, StoreDirectory
 
 BASE = "https://w3id.org/arxiv-kg/"
 SYNTH = Path(__file__).resolve().parents[2] / "bench" / "synth.py"
@@ -122,11 +125,12 @@ def _lines(n: int) -> list[str]:
     return [f"<https://e.org/s{i}> <https://e.org/p> \"value {i}\" <https://e.org/g{i % 7}> .\n" for i in range(n)]
 
 
-def test_overlapped_loading_in_many_segments_loads_every_quad(tmp_path: Path) -> None:
+def test_overlapped_loading_of_more_than_the_pipe_holds_loads_every_quad(tmp_path: Path) -> None:
+    lines = _lines(60_000)  # about 5 MB: many times the pipe's buffer
     directory = StoreDirectory(tmp_path / "s")
     with directory.new_version() as writer:
-        writer.bulk_load_overlapped(iter(_lines(5000)), segment_bytes=20_000)
-    assert sorted(directory.open().nquads()) == sorted(_lines(5000))
+        writer.bulk_load_overlapped(iter(lines))
+    assert sorted(directory.open().nquads()) == sorted(lines)
 
 
 def test_a_producer_error_stops_overlapped_loading_and_keeps_the_store(tmp_path: Path) -> None:
@@ -140,19 +144,60 @@ def test_a_producer_error_stops_overlapped_loading_and_keeps_the_store(tmp_path:
         raise InputError("the input broke")
 
     with pytest.raises(InputError, match="the input broke"), directory.new_version() as writer:
-        writer.bulk_load_overlapped(broken(), segment_bytes=20_000)
+        writer.bulk_load_overlapped(broken())
     assert directory.current_version() == before and len(directory.open()) == 10
 
 
 def test_bad_n_quads_fail_overlapped_loading_with_a_store_error(tmp_path: Path) -> None:
     directory = StoreDirectory(tmp_path / "s")
     with pytest.raises(StoreError), directory.new_version() as writer:
-        writer.bulk_load_overlapped([*_lines(100), "<not a quad\n", *_lines(100)], segment_bytes=2_000)
+        writer.bulk_load_overlapped([*_lines(100), "<not a quad\n", *_lines(100)])
     assert directory.current_version() is None
+
+
+def test_bad_n_quads_early_in_a_long_stream_stop_the_producer_with_a_store_error(tmp_path: Path) -> None:
+    produced = 0
+
+    def counted():
+        nonlocal produced
+        for line in [*_lines(100), "<not a quad\n", *_lines(200_000)]:
+            produced += 1
+            yield line
+
+    directory = StoreDirectory(tmp_path / "s")
+    with pytest.raises(StoreError), directory.new_version() as writer:
+        writer.bulk_load_overlapped(counted())
+    assert directory.current_version() is None
+    assert produced < 200_000  # the writer stopped when the loader did, it did not write into the void
+
+
+def _thread_nice_values() -> set[int]:
+    values = set()
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            values.add(int((task / "stat").read_text().rsplit(")", 1)[1].split()[16]))
+    return values
+
+
+def test_the_loader_yields_to_the_thread_producing_the_quads(tmp_path: Path) -> None:
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    seen: set[int] = set()
+
+    def producing():
+        yield from _lines(30_000)
+        time.sleep(0.2)  # the loader has read the pipe dry by now and waits for more
+        seen.update(_thread_nice_values())
+        yield from _lines(10)
+
+    directory = StoreDirectory(tmp_path / "s")
+    with directory.new_version() as writer:
+        writer.bulk_load_overlapped(producing())
+    assert os.getpriority(os.PRIO_PROCESS, 0) == own  # this thread kept its priority
+    assert min(19, own + LOADER_NICENESS) in seen
 
 
 def test_overlapped_loading_leaves_no_spool_beside_the_versions(tmp_path: Path) -> None:
     directory = StoreDirectory(tmp_path / "s")
     with directory.new_version() as writer:
-        writer.bulk_load_overlapped(iter(_lines(2000)), segment_bytes=20_000)
+        writer.bulk_load_overlapped(iter(_lines(2000)))
     assert [p.name for p in directory.versions_dir.iterdir() if p.is_dir()] == [directory.current_version().name]
