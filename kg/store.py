@@ -29,6 +29,7 @@ import itertools
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -44,10 +45,17 @@ BUILDING_SUFFIX = ".building"
 LOCK_FILE = ".build.lock"
 LEASE_SUFFIX = ".lease"
 KEEP_VERSIONS = 2
-# the buffer of the pipe a build writes its N-Quads into, and of the writer in front of it
+# A build's N-Quads: the first SPOOL_BYTES spooled to files of SEGMENT_BYTES growing by SEGMENT_GROWTH, each
+# bulk-loaded once complete (small first files keep the loader busy from the start and the wait after the
+# last row short); the rest piped into one bulk load (through a pipe of PIPE_BYTES).
+SEGMENT_BYTES = 32 << 20
+SEGMENT_GROWTH = 1.5
+SPOOL_BYTES = 256 << 20
 PIPE_BYTES = 1 << 20
 # how much the bulk-load thread yields to the thread producing the quads (a thread's own nice value)
 LOADER_NICENESS = 10
+# written into the pipe when the producer fails, so that the bulk load fails too
+_NOT_NQUADS = b"\n<> <> <> <> <> .\n"
 
 
 def _map_error(err: BaseException, path: Path | str, action: str) -> StoreError:
@@ -369,6 +377,13 @@ def _open_pipe_writer(pipe: Path, reader: Any) -> int | None:
         return fd
 
 
+def _yield_to_producer() -> None:
+    """Lower this thread's priority (threads Oxigraph starts from it inherit it): loading catches up later."""
+    with contextlib.suppress(OSError):
+        me = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + LOADER_NICENESS))
+
+
 def _close_quietly(handle: Any) -> None:
     with contextlib.suppress(OSError):
         handle.close()
@@ -628,65 +643,120 @@ class VersionWriter:
         if reader.error is not None:
             raise reader.error
 
-    def bulk_load_overlapped(self, blocks: Iterable[str | bytes]) -> None:
+    def bulk_load_overlapped(
+        self, blocks: Iterable[str | bytes], *, spool_bytes: int = SPOOL_BYTES, segment_bytes: int = SEGMENT_BYTES
+    ) -> None:
         """Bulk-load N-Quads (lines, or blocks of whole lines) while the caller goes on producing them.
 
-        A thread runs one bulk load that reads a named pipe by path (Oxigraph releases the GIL while it
-        reads a path; fed from a Python file object it would need the GIL for every read), and this thread
-        writes the stream into the pipe: producing and loading use two cores, nothing is spooled to disk,
-        and the store is the one a single load of the whole stream makes.
-        A producer error stops the load (the loader is made to fail, so nothing is committed) and is
+        Oxigraph sorts and writes the quads of a bulk load only after it has read a million of them (or
+        all), so a small store loads best in steps and a large one in one load (fewer files, a smaller
+        store). The first ``spool_bytes`` of the stream go to files of growing size, each bulk-loaded by a
+        thread once complete; the rest streams through a named pipe into one more bulk load, in a second
+        thread. Oxigraph releases the GIL while it reads a path (from a Python file object it would need
+        the GIL for every read), so producing and loading use both cores.
+        A producer error stops the loads (the piped one is made to fail, so it commits nothing) and is
         raised here; so is a load error.
         """
+        import queue
         import tempfile
-        import threading
 
         failure: list[BaseException] = []
+        pending: queue.Queue[Path | None] = queue.Queue(maxsize=2)
 
-        # beside the version, named like a build so that a crash's leftovers go with it
-        with tempfile.TemporaryDirectory(prefix=".pipe-", suffix=BUILDING_SUFFIX, dir=self.store.path.parent) as tmp:
-            pipe = Path(tmp) / "quads.nq"
-            os.mkfifo(pipe, 0o600)
+        def load_segments() -> None:
+            _yield_to_producer()
+            while (path := pending.get()) is not None:
+                if not failure:
+                    self._bulk_load_path(path, failure)
+                path.unlink(missing_ok=True)
 
-            def load() -> None:
-                # the producer is the critical path: the loader (and the threads Oxigraph starts from this one,
-                # which inherit it) yields to it, and catches up after the last quad
-                with contextlib.suppress(OSError):
-                    me = threading.get_native_id()
-                    os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + LOADER_NICENESS))
-                try:
-                    self.store.raw.bulk_load(path=str(pipe), format=ox.RdfFormat.N_QUADS)
-                except BaseException as err:  # raised in the caller's thread
-                    failure.append(_map_error(err, self.store.path, "load quads"))
-
-            loader = threading.Thread(target=load, name="kg-bulk-load", daemon=True)
-            loader.start()
+        items = iter(blocks)
+        # beside the version (same disk, not a RAM /tmp), named like a build so that a crash's leftovers go too
+        with tempfile.TemporaryDirectory(prefix=".spool-", suffix=BUILDING_SUFFIX, dir=self.store.path.parent) as tmp:
+            spool = Path(tmp)
+            segments = threading.Thread(target=load_segments, name="kg-bulk-load", daemon=True)
+            segments.start()
             try:
-                fd = _open_pipe_writer(pipe, loader)
+                spooled, segment, limit = 0, 0, segment_bytes
+                while spooled < spool_bytes and not failure:
+                    path = spool / f"segment-{segment:05d}.nq"
+                    size = 0
+                    with open(path, "wb") as out:
+                        for item in items:
+                            data = item if isinstance(item, bytes) else item.encode("utf-8")
+                            out.write(data)
+                            size += len(data)
+                            if size >= limit:
+                                break
+                    if not size:
+                        path.unlink()
+                        break
+                    pending.put(path)
+                    spooled, segment, limit = spooled + size, segment + 1, int(limit * SEGMENT_GROWTH)
+                if spooled >= spool_bytes and not failure:
+                    self._bulk_load_piped(spool / "rest.nq", items, failure)
             except BaseException:
-                loader.join()
+                failure.append(StoreError("load stopped: the quads could not be produced"))
                 raise
-            if fd is None:  # the loader ended before it opened the pipe
-                loader.join()
-                raise failure[0] if failure else StoreError(f"{self.store.path}: the bulk load did not start")
-            out = open(fd, "wb", buffering=PIPE_BYTES)  # noqa: SIM115 (closed below, in every case)
-            try:
-                for item in blocks:
-                    out.write(item if isinstance(item, bytes) else item.encode("utf-8"))
-                out.close()
-            except BrokenPipeError:  # the loader stopped reading: its error says why
-                _close_quietly(out)
-                loader.join()
-                raise failure[0] if failure else StoreError(f"{self.store.path}: the bulk load stopped") from None
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    out.write(b"\n<> <> <> <> <> .\n")  # not N-Quads: the load fails instead of committing a part
-                _close_quietly(out)
-                loader.join()
-                raise
-            loader.join()
+            finally:
+                pending.put(None)
+                segments.join()
             if failure:
                 raise failure[0]
+
+    def _bulk_load_path(self, path: Path, failure: list[BaseException]) -> None:
+        try:
+            self.store.raw.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        except BaseException as err:  # raised in the producer's thread
+            failure.append(_map_error(err, self.store.path, "load quads"))
+
+    def _bulk_load_piped(self, pipe: Path, items: Iterator[str | bytes], failure: list[BaseException]) -> None:
+        """Write ``items`` into a named pipe that one bulk load in a thread reads; returns when it is loaded."""
+        first = next(items, None)
+        if first is None:
+            return
+        os.mkfifo(pipe, 0o600)
+
+        def load() -> None:
+            _yield_to_producer()
+            self._bulk_load_path(pipe, failure)
+
+        loader = threading.Thread(target=load, name="kg-bulk-load-piped", daemon=True)
+        loader.start()
+        try:
+            fd = _open_pipe_writer(pipe, loader)
+        except BaseException:  # interrupted while the loader waits for a writer: let it fail, then go
+            with contextlib.suppress(OSError):
+                fd = os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)
+                try:
+                    os.write(fd, _NOT_NQUADS)
+                finally:
+                    os.close(fd)
+            loader.join()
+            raise
+        if fd is None:  # the loader ended before it opened the pipe
+            loader.join()
+            if not failure:
+                failure.append(StoreError(f"{self.store.path}: the bulk load did not start"))
+            return
+        out = open(fd, "wb", buffering=PIPE_BYTES)  # noqa: SIM115 (closed below, in every case)
+        try:
+            for item in itertools.chain((first,), items):
+                out.write(item if isinstance(item, bytes) else item.encode("utf-8"))
+            out.close()
+        except BrokenPipeError:  # the loader stopped reading: its error says why
+            _close_quietly(out)
+            loader.join()
+            if not failure:
+                failure.append(StoreError(f"{self.store.path}: the bulk load stopped"))
+            return
+        except BaseException:
+            with contextlib.suppress(OSError):
+                out.write(_NOT_NQUADS)  # the load fails instead of committing a part
+            _close_quietly(out)
+            loader.join()
+            raise
+        loader.join()
 
     def bulk_load_files(self, paths: Iterable[Path]) -> None:
         """Bulk-load N-Quads files (plain or ``.gz``), one after the other."""

@@ -125,15 +125,25 @@ def _lines(n: int) -> list[str]:
     return [f"<https://e.org/s{i}> <https://e.org/p> \"value {i}\" <https://e.org/g{i % 7}> .\n" for i in range(n)]
 
 
-def test_overlapped_loading_of_more_than_the_pipe_holds_loads_every_quad(tmp_path: Path) -> None:
-    lines = _lines(60_000)  # about 5 MB: many times the pipe's buffer
+# how the stream is loaded: all through the pipe, all in spooled segments, segments then the pipe
+LOADING = {
+    "piped": {"spool_bytes": 0},
+    "segments": {"segment_bytes": 20_000},
+    "segments-then-piped": {"segment_bytes": 20_000, "spool_bytes": 100_000},
+}
+
+
+@pytest.mark.parametrize("loading", LOADING)
+def test_overlapped_loading_loads_every_quad(tmp_path: Path, loading: str) -> None:
+    lines = _lines(60_000)  # about 5 MB: many times the pipe's buffer and the segments
     directory = StoreDirectory(tmp_path / "s")
     with directory.new_version() as writer:
-        writer.bulk_load_overlapped(iter(lines))
+        writer.bulk_load_overlapped(iter(lines), **LOADING[loading])
     assert sorted(directory.open().nquads()) == sorted(lines)
 
 
-def test_a_producer_error_stops_overlapped_loading_and_keeps_the_store(tmp_path: Path) -> None:
+@pytest.mark.parametrize("loading", LOADING)
+def test_a_producer_error_stops_overlapped_loading_and_keeps_the_store(tmp_path: Path, loading: str) -> None:
     directory = StoreDirectory(tmp_path / "s")
     with directory.new_version() as writer:
         writer.bulk_load_overlapped(_lines(10))
@@ -144,18 +154,19 @@ def test_a_producer_error_stops_overlapped_loading_and_keeps_the_store(tmp_path:
         raise InputError("the input broke")
 
     with pytest.raises(InputError, match="the input broke"), directory.new_version() as writer:
-        writer.bulk_load_overlapped(broken())
+        writer.bulk_load_overlapped(broken(), **LOADING[loading])
     assert directory.current_version() == before and len(directory.open()) == 10
 
 
-def test_bad_n_quads_fail_overlapped_loading_with_a_store_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("loading", LOADING)
+def test_bad_n_quads_fail_overlapped_loading_with_a_store_error(tmp_path: Path, loading: str) -> None:
     directory = StoreDirectory(tmp_path / "s")
     with pytest.raises(StoreError), directory.new_version() as writer:
-        writer.bulk_load_overlapped([*_lines(100), "<not a quad\n", *_lines(100)])
+        writer.bulk_load_overlapped([*_lines(2000), "<not a quad\n", *_lines(100)], **LOADING[loading])
     assert directory.current_version() is None
 
 
-def test_bad_n_quads_early_in_a_long_stream_stop_the_producer_with_a_store_error(tmp_path: Path) -> None:
+def test_bad_n_quads_early_in_a_long_piped_stream_stop_the_producer_with_a_store_error(tmp_path: Path) -> None:
     produced = 0
 
     def counted():
@@ -166,7 +177,7 @@ def test_bad_n_quads_early_in_a_long_stream_stop_the_producer_with_a_store_error
 
     directory = StoreDirectory(tmp_path / "s")
     with pytest.raises(StoreError), directory.new_version() as writer:
-        writer.bulk_load_overlapped(counted())
+        writer.bulk_load_overlapped(counted(), spool_bytes=0)
     assert directory.current_version() is None
     assert produced < 200_000  # the writer stopped when the loader did, it did not write into the void
 
@@ -191,7 +202,7 @@ def test_the_loader_yields_to_the_thread_producing_the_quads(tmp_path: Path) -> 
 
     directory = StoreDirectory(tmp_path / "s")
     with directory.new_version() as writer:
-        writer.bulk_load_overlapped(producing())
+        writer.bulk_load_overlapped(producing(), spool_bytes=0)
     assert os.getpriority(os.PRIO_PROCESS, 0) == own  # this thread kept its priority
     assert min(19, own + LOADER_NICENESS) in seen
 
