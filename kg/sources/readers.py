@@ -86,6 +86,42 @@ def parse_rows(raws: RawRows, source: str, *, layout: str | None = None) -> Iter
             yield _reject(source, line, err, raw)
 
 
+class RowDecoder:
+    """``orjson.loads`` for JSON Lines whose rows end alike (an ai-arxiv paper's metadata on each chunk row).
+
+    A row ``{..., "title": ...}`` whose bytes from the top-level ``"title"`` member on equal those of the row
+    before decodes only the members before it and takes the rest from that row: the same dict, key order
+    and errors as a full decode (``tests/sources/test_readers.py``), a fifth of the cost of an ai-arxiv row.
+    The split is at the top level because the part before it must decode as an object once closed.
+    """
+
+    _MARKS = (b', "title": ', b',"title":')
+
+    def __init__(self) -> None:
+        self._tail: bytes | None = None
+        self._members: dict[str, Any] = {}
+
+    def __call__(self, data: bytes) -> Any:
+        for mark in self._MARKS:
+            split = data.find(mark)
+            if split > 0:
+                break
+        else:
+            return orjson.loads(data)
+        tail = data[split:]
+        try:
+            if tail != self._tail:
+                self._members = orjson.loads(b"{" + tail[1:])
+                self._tail = tail
+            head = orjson.loads(data[:split] + b"}")
+        except orjson.JSONDecodeError:
+            return orjson.loads(data)
+        if not isinstance(head, dict):  # pragma: no cover - a closed "{..." decodes to a dict or fails
+            return orjson.loads(data)
+        head.update(self._members)
+        return head
+
+
 def raw_jsonl(
     path: Path, *, start: int = 0, end: int | None = None, first_line: int = 1,
     keep: Callable[[bytes], bool] | None = None,
@@ -98,6 +134,7 @@ def raw_jsonl(
     """
     source = str(path)
     gz = path.name.endswith(".gz")
+    decode = RowDecoder()
     with (gzip.open(path, "rb") if gz else open(path, "rb")) as binary:
         if start and not gz:
             binary.seek(start - 1)
@@ -111,7 +148,7 @@ def raw_jsonl(
             if keep is not None and not keep(data):
                 continue
             try:
-                yield line_no, orjson.loads(data)
+                yield line_no, decode(data)
                 continue
             except orjson.JSONDecodeError:
                 pass  # invalid UTF-8, NaN, huge integers, a blank or broken line: the standard library decides
