@@ -158,7 +158,8 @@ def test_the_regex_matcher_finds_what_spacys_matcher_finds_on_the_sample(sample_
     from kg.extract.nlp.token_regex import TokenRegexMatcher
 
     nlp = load_pipeline()
-    records = [r for r in components.read_patterns("claim_cues") if "pattern" in r]
+    records = [r for r in components.claim_cue_records(components.read_patterns("claim_cues"),
+                                                         components.read_patterns("claim_lexicons")) if "pattern" in r]
     reference, ours = Matcher(nlp.vocab), TokenRegexMatcher(nlp.vocab)
     for record in records:
         pattern = components.compile_lemmas(record["pattern"], nlp.vocab)
