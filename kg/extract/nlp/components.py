@@ -554,6 +554,7 @@ class ClaimMatcher:
         self.yields_to_veto: set[str] = set()  # comparison/result cue ids that a veto beats (a metric's name)
         self.not_after: dict[str, frozenset[str]] = {}  # cue id -> words that must not come right before it
         self.beats_overrides: set[str] = set()  # veto ids that also beat ``overrides_veto`` cues (procedure steps)
+        self.after_entity: set[str] = set()  # cue ids that count only right after an entity mention ("GPT-4 learns")
         for record in claim_cue_records(cues, list(lexicons)):
             if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
                 words = {w.lower() for w in record["words"]}
@@ -571,6 +572,8 @@ class ClaimMatcher:
                 self.yields_to_veto.add(record["id"])
             if record.get("beats_overrides"):
                 self.beats_overrides.add(record["id"])
+            if record.get("after_entity"):
+                self.after_entity.add(record["id"])
             if record.get("not_after"):
                 self.not_after[record["id"]] = frozenset(w.lower() for w in record["not_after"])
         self.opening_markers = self.words["CONCESSIVE_OPENING"] | self.words["PURPOSE_OPENING"]
@@ -596,6 +599,10 @@ class ClaimMatcher:
         # a cue right after "where"/"if" states a condition ("keep the output only where it gets a better score")
         matches = [m for m in matches if m[0] not in _CUE_TYPE or doc[m[2]].lower_ == "we" or not any(
             doc[i].lower_ in self.words["CONDITIONAL"] for i in range(max(sent.start, m[2] - 2), m[2]))]
+        if any(m[1] in self.after_entity for m in matches):  # "Llama 2-Chat swiftly learns to": a subject named
+            ends = {e.end for e in doc.spans.get("kg_entities", ())
+                    if e.label_ == "Method" and sent.start <= e.start and e.end <= sent.end}
+            matches = [m for m in matches if m[1] not in self.after_entity or m[2] in ends]
         # "will usually have lower scores": a generic statement about a kind of thing, not a result of this paper
         generic = [(b, e) for label, _, b, e in matches if label == "GENERIC"]
         if generic:
