@@ -490,8 +490,6 @@ _CUE_TYPE = {"CONTRIBUTION": "contribution", "CONTRIBUTION_WEAK": "contribution"
 _PRIORITY = {"COMPARISON": 5, "RESULT": 4, "CONTRIBUTION": 3, "CONTRIBUTION_WEAK": 3, "FINDING": 2,
              "FINDING_WEAK": 2, "COMPARISON_WEAK": 1}
 _CITATION = re.compile(r"\bet al\b|\(\s*[A-Z][A-Za-z-]+(?: and [A-Z][A-Za-z-]+)?,? \d{4}[a-z]?[;)]")
-_TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "results", "training", "performance",
-                          "responses", "data", "annotators", "evaluation", "prompts", "llms"})
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
 _WORD_LISTS = ("HEDGE", "NEGATION", "NEGATION_AUX", "CONCESSIVE", "CONCESSIVE_OPENING", "PURPOSE_OPENING",
                "HYPOTHETICAL", "SECOND_PERSON", "CONDITIONAL", "CLAUSE_OPENER")
@@ -576,6 +574,7 @@ class ClaimMatcher:
                 self.after_entity.add(record["id"])
             if record.get("not_after"):
                 self.not_after[record["id"]] = frozenset(w.lower() for w in record["not_after"])
+        self.topic_nouns = frozenset(w for r in lexicons if r["lexicon"] == "topic_nouns" for w in r["words"])
         self.opening_markers = self.words["CONCESSIVE_OPENING"] | self.words["PURPOSE_OPENING"]
         self.clause_markers = self.words["CONCESSIVE"] | self.opening_markers
         self.negations = self.words["NEGATION"] | self.words["NEGATION_AUX"]
@@ -624,16 +623,16 @@ class ClaimMatcher:
                 return None
         if "BACKGROUND" in labels and not first_person and not _names_own_system(sent, text):
             return None  # "LLMs have demonstrated remarkable abilities": what the field established, not this paper
-        if not first_person and any(m[0] == "FINDING_WEAK" for m in matches):
+        if not first_person and any(m[0] in ("FINDING_WEAK", "COMPARISON_WEAK") for m in matches):
             entities = sent.doc.spans.get("kg_entities", ())
             has_entity = any(sent.start <= e.start and e.end <= sent.end for e in entities)
-            has_topic = any(t.lower_ in _TOPIC_WORDS for t in sent)
+            has_topic = any(t.lower_ in self.topic_nouns for t in sent)
         else:
             has_entity = has_topic = True
         typed = [
             m for m in matches if m[0] in _CUE_TYPE
             and (m[0] != "CONTRIBUTION_WEAK" or abstract)
-            and (m[0] != "FINDING_WEAK" or first_person or has_entity or has_topic)
+            and (m[0] not in ("FINDING_WEAK", "COMPARISON_WEAK") or first_person or has_entity or has_topic)
         ]
         if not typed:
             return None
