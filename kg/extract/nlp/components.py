@@ -575,6 +575,7 @@ class ClaimMatcher:
             if record.get("not_after"):
                 self.not_after[record["id"]] = frozenset(w.lower() for w in record["not_after"])
         self.topic_nouns = frozenset(w for r in lexicons if r["lexicon"] == "topic_nouns" for w in r["words"])
+        self.adverbs = frozenset(w for r in lexicons if r["lexicon"] == "frequency_adverbs" for w in r["words"])
         self.opening_markers = self.words["CONCESSIVE_OPENING"] | self.words["PURPOSE_OPENING"]
         self.clause_markers = self.words["CONCESSIVE"] | self.opening_markers
         self.negations = self.words["NEGATION"] | self.words["NEGATION_AUX"]
@@ -601,7 +602,19 @@ class ClaimMatcher:
         if any(m[1] in self.after_entity for m in matches):  # "Llama 2-Chat swiftly learns to": a subject named
             ends = {e.end for e in doc.spans.get("kg_entities", ())
                     if e.label_ == "Method" and sent.start <= e.start and e.end <= sent.end}
-            matches = [m for m in matches if m[1] not in self.after_entity or m[2] in ends]
+
+            def named_subject(start: int) -> bool:  # the name, then at most two adverbs ("quickly", "often")
+                for _ in range(3):
+                    if start in ends:
+                        return True
+                    before = doc[start - 1] if start > sent.start else None
+                    if before is None or not (before.is_lower and (before.lower_.endswith("ly")
+                                                                   or before.lower_ in self.adverbs)):
+                        return False
+                    start -= 1
+                return False
+
+            matches = [m for m in matches if m[1] not in self.after_entity or named_subject(m[2])]
         # "will usually have lower scores": a generic statement about a kind of thing, not a result of this paper
         generic = [(b, e) for label, _, b, e in matches if label == "GENERIC"]
         if generic:
