@@ -492,7 +492,7 @@ _PRIORITY = {"COMPARISON": 5, "RESULT": 4, "CONTRIBUTION": 3, "CONTRIBUTION_WEAK
 _CITATION = re.compile(r"\bet al\b|\(\s*[A-Z][A-Za-z-]+(?: and [A-Z][A-Za-z-]+)?,? \d{4}[a-z]?[;)]")
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
 _WORD_LISTS = ("HEDGE", "NEGATION", "NEGATION_AUX", "CONCESSIVE", "CONCESSIVE_OPENING", "PURPOSE_OPENING",
-               "HYPOTHETICAL", "SECOND_PERSON", "CONDITIONAL", "CLAUSE_OPENER")
+               "HYPOTHETICAL", "SECOND_PERSON", "CONDITIONAL", "CLAUSE_OPENER", "RELATIVE")
 _DISCOURSE_OPENERS = frozenset({"however", "moreover", "furthermore", "also", "still", "yet", "thus", "hence",
                                 "but", "and", "so", "therefore", "finally", "overall", "importantly", "in", "addition"})
 
@@ -731,7 +731,9 @@ class ClaimMatcher:
         """
         doc = sent.doc
         scoped_out = [(b, e) for b, e in other_clauses if not b <= cue_start < e]
-        for i in range(sent.start, sent.end):
+        # a relative clause after the cue is another clause too ("... where datasets were not available")
+        end = next((i for i in range(cue_start + 1, sent.end) if doc[i].lower_ in self.words["RELATIVE"]), sent.end)
+        for i in range(sent.start, end):
             lower = doc[i].lower_
             if any(b <= i < e for b, e in scoped_out):
                 continue
