@@ -553,6 +553,7 @@ class ClaimMatcher:
         self.not_after: dict[str, frozenset[str]] = {}  # cue id -> words that must not come right before it
         self.beats_overrides: set[str] = set()  # veto ids that also beat ``overrides_veto`` cues (procedure steps)
         self.after_entity: set[str] = set()  # cue ids that count only right after an entity mention ("GPT-4 learns")
+        self.soft_vetoes: set[str] = set()  # veto ids that beat only cues marked yields_to_veto
         for record in claim_cue_records(cues, list(lexicons)):
             if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
                 words = {w.lower() for w in record["words"]}
@@ -572,6 +573,8 @@ class ClaimMatcher:
                 self.beats_overrides.add(record["id"])
             if record.get("after_entity"):
                 self.after_entity.add(record["id"])
+            if record.get("soft_veto"):
+                self.soft_vetoes.add(record["id"])
             if record.get("not_after"):
                 self.not_after[record["id"]] = frozenset(w.lower() for w in record["not_after"])
         self.topic_nouns = frozenset(w for r in lexicons if r["lexicon"] == "topic_nouns" for w in r["words"])
@@ -626,6 +629,11 @@ class ClaimMatcher:
         purposes = [(b, e) for label, _, b, e in matches if label == "PURPOSE"]
         if purposes:  # "to facilitate future research" is a purpose, not a future-work veto
             matches = [m for m in matches if not (m[0] == "NONCLAIM" and any(b <= m[2] < e for b, e in purposes))]
+        if any(m[1] in self.soft_vetoes for m in matches) and any(
+                m[0] in _CUE_TYPE and m[1] not in self.yields_to_veto for m in matches):
+            # a passive set-up verb ("a system message was added") vetoes only a cue that yields to vetoes
+            # (a bare statistic); "the model becomes more conservative as data is added" stays a claim
+            matches = [m for m in matches if m[1] not in self.soft_vetoes]
         labels = {label for label, *_ in matches}
         if "NONCLAIM" in labels:
             # a veto does not beat a comparison, a measured result or an evaluation ("demonstrated enhancements")
