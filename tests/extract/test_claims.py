@@ -437,6 +437,16 @@ def test_setup_statistics_goals_and_associations_are_not_claims(sentence):
         ("Our method is simple yet highly effective.", "finding"),
         ("Most gains come from the first round of annotation.", "finding"),
         ("The distribution of reward scores becomes bimodal after tuning.", "finding"),
+        ("Only two models showed an agreement above 0.5 with the experts.", "result"),
+        ("Prompt tuning raised the accuracy of the small model from 41 to 58.", "result"),
+        ("The distilled model performs at chance level on the hardest split.", "finding"),
+        ("The chat model may overfit to the phrasing of the guidelines.", "finding"),
+        ("The judge is biased towards answers that cite sources.", "finding"),
+        ("The larger classifier performs comparably to the ensemble.", "comparison"),
+        ("Non-English text makes up only a small fraction of the corpus.", "result"),
+        ("The tuned model answers correctly in 9 out of 10 cases.", "result"),
+        ("The ablation turns out to matter little for the final ranking.", "finding"),
+        ("The 13B model clearly stands out among the open models.", "finding"),
     ],
 )
 def test_metric_values_observation_frames_behaviours_and_implicit_comparisons_are_claims(sentence, claim_type):
@@ -465,10 +475,14 @@ def test_metric_values_observation_frames_behaviours_and_implicit_comparisons_ar
         "Responses longer than the limit were discarded before annotation.",
         "The evaluation prompts do not overlap with the training prompts.",
         "Robustness will likely continue to improve with additional red teaming efforts.",
+        "The context length is increased from 2048 to 4096 tokens.",
+        "The annotators choose between four degrees of preference.",
+        "The scores are reported for each pair of models.",
     ],
     ids=["procedure-step", "generic-will-usually", "reiterate", "garbled-columns", "advice", "definition",
          "prior-work-found", "condition", "number-word", "world-knowledge", "setting-value", "passive-shown-to",
-         "guideline", "scale", "threshold", "data-description", "prediction"],
+         "guideline", "scale", "threshold", "data-description", "prediction", "passive-set-up-change",
+         "annotation-procedure", "passive-description"],
 )
 def test_procedures_generic_statements_restatements_and_garbled_text_are_not_claims(sentence):
     assert claims_of(sentence) == []
