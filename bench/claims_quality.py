@@ -1,6 +1,7 @@
 """Precision and recall of the claims and entities pipeline against the hand-labelled sample sentences.
 
-    .venv/bin/python bench/claims_quality.py                 # heldout4: fresh, labelled blind to the rules
+    .venv/bin/python bench/claims_quality.py                 # the newest split (heldoutN with the largest N)
+    .venv/bin/python bench/claims_quality.py --split heldout4  # labelled blind; tuned on since round 4
     .venv/bin/python bench/claims_quality.py --split heldout3  # labelled blind; tuned on since round 3
     .venv/bin/python bench/claims_quality.py --split heldout2  # tuned on since (was the second fresh set)
     .venv/bin/python bench/claims_quality.py --split heldout   # tuned on (the first held-out third)
@@ -107,10 +108,20 @@ def evaluate(split: str, nlp_name: str | None = None, show_errors: bool = False)
     }
 
 
+def label_splits() -> list[str]:
+    """The splits the labels file holds, newest first (``heldout5``, ``heldout4``, ..., ``heldout``, ``dev``)."""
+    splits = {json.loads(line)["split"] for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+    def order(name: str) -> tuple[int, int]:
+        digits = name.removeprefix("heldout")
+        return (name.startswith("heldout"), int(digits) if digits.isdigit() else 1 if digits == "" else 0)
+    return sorted(splits, key=order, reverse=True)
+
+
 def main() -> None:
+    splits = label_splits()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=["heldout4", "heldout3", "heldout2", "heldout", "dev", "all"],
-                        default="heldout4")
+    parser.add_argument("--split", choices=[*splits, "all"], default=splits[0])
     parser.add_argument("--nlp", help="an installed trained spaCy pipeline to use instead of the rules alone")
     parser.add_argument("--show-errors", action="store_true")
     args = parser.parse_args()

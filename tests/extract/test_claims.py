@@ -158,7 +158,8 @@ def test_the_regex_matcher_finds_what_spacys_matcher_finds_on_the_sample(sample_
     from kg.extract.nlp.token_regex import TokenRegexMatcher
 
     nlp = load_pipeline()
-    records = [r for r in components.read_patterns("claim_cues") if "pattern" in r]
+    records = [r for r in components.claim_cue_records(components.read_patterns("claim_cues"),
+                                                         components.read_patterns("claim_lexicons")) if "pattern" in r]
     reference, ours = Matcher(nlp.vocab), TokenRegexMatcher(nlp.vocab)
     for record in records:
         pattern = components.compile_lemmas(record["pattern"], nlp.vocab)
@@ -391,3 +392,118 @@ def test_a_name_with_a_version_has_one_display_name_however_written():
 )
 def test_setup_statistics_goals_and_associations_are_not_claims(sentence):
     assert claims_of(sentence) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claim_type"),
+    [
+        ("The calibration error is 4.1% on the held-out set.", "result"),
+        ("The average agreement between annotators was 0.81.", "result"),
+        ("We had a 12% failure rate on the math subset.", "result"),
+        ("The detector flags about 3% of responses as toxic.", "result"),
+        ("The filter assigns a high toxicity score to about 2% of the documents.", "result"),
+        ("Our analysis underscores that the reward model favours longer answers.", "finding"),
+        ("As shown in Figure 4, the policy appears to overfit after three epochs.", "finding"),
+        ("The smaller model was found to hallucinate more often.", "finding"),
+        ("The reward model is well calibrated on easy comparisons.", "finding"),
+        ("The gap is much smaller on the multilingual benchmark.", "finding"),
+        ("Adding retrieval helps even more on long questions.", "comparison"),
+        ("Chain-of-thought prompting had a pronounced impact on arithmetic tasks.", "finding"),
+        ("The policy quickly learns to exploit the reward model.", "finding"),
+        ("Role-play prompts often successfully bypassed the safety filter.", "finding"),
+        ("The model's robustness to paraphrases remains limited.", 'finding'),
+        ("These differences might influence how annotators rate long answers.", "finding"),
+        ("There is a strong correlation between response length and preference.", "finding"),
+        ("It is therefore essential to filter the pretraining data.", "finding"),
+        ("Some biases may persist after fine-tuning.", "finding"),
+        ("GPT-4 is close to human performance on this benchmark.", "comparison"),
+        ("The distilled model is twice as fast as the teacher.", "comparison"),
+        ("Sampling at a higher temperature made the outputs more diverse.", "comparison"),
+        ("The gains are largest for the 7B model.", "finding"),
+        ("Performance on arithmetic improves steadily with model size.", "result"),
+        ("Tool use emerges from alignment without explicit training.", "finding"),
+        ("Prompt injection remains a major vulnerability of current chat models.", "finding"),
+        ("These findings are in line with previous work on emotional intelligence.", "finding"),
+        ("The model's answers were rated as helpful in most cases.", 'finding'),
+        ("Emotional understanding varies widely across models.", "finding"),
+        ("Our method shows a clear improvement over the strongest baseline.", "comparison"),
+        ("After distillation, the student maintains consistency across long dialogues.", "finding"),
+        ("The tuned models hallucinate less on knowledge-intensive prompts.", "comparison"),
+        ("Pretraining on more tokens continues to improve performance.", "finding"),
+        ("The classifier is highly sensitive to the wording of the prompt.", "finding"),
+        ("Raters found the answers of the tuned model to be more empathetic.", "finding"),
+        ("Larger reward models are better at ranking similar responses.", "comparison"),
+        ("This gap is mainly due to the lack of multilingual data.", "finding"),
+        ("Our method is simple yet highly effective.", "finding"),
+        ("Most gains come from the first round of annotation.", "finding"),
+        ("The distribution of reward scores becomes bimodal after tuning.", "finding"),
+        ("Only two models showed an agreement above 0.5 with the experts.", "result"),
+        ("Prompt tuning raised the accuracy of the small model from 41 to 58.", "result"),
+        ("The distilled model performs at chance level on the hardest split.", "finding"),
+        ("The chat model may overfit to the phrasing of the guidelines.", "finding"),
+        ("The judge is biased towards answers that cite sources.", "finding"),
+        ("The larger classifier performs comparably to the ensemble.", "comparison"),
+        ("Non-English text makes up only a small fraction of the corpus.", "result"),
+        ("The tuned model answers correctly in 9 out of 10 cases.", "result"),
+        ("The ablation turns out to matter little for the final ranking.", "finding"),
+        ("The 13B model clearly stands out among the open models.", "finding"),
+    ],
+)
+def test_metric_values_observation_frames_behaviours_and_implicit_comparisons_are_claims(sentence, claim_type):
+    assert one_claim(sentence).claim_type == claim_type
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Thus, to pick the best checkpoints, we first observed the improvement of the rewards on a small set.",
+        "Open-ended tasks like judging the overall quality of a story will usually have lower agreement than "
+        "labelling tasks.",
+        "We reiterate that this choice does imply that further mitigations should be applied before deployment.",
+        "The Moon However, there were some is a natural satellite, meaning it is early astronomers, such as "
+        "Hipparchus, who measured its distance.",
+        "It is important to evaluate models on diverse benchmarks, as they are affected by the choice of prompts.",
+        "The win rate is computed as the fraction of prompts where the model is preferred.",
+        "Prior work has found that RLHF reduces toxicity (Ouyang et al., 2022).",
+        "The reward score is higher when the response follows the guidelines.",
+        "Safety is one of the most important considerations when releasing a model.",
+        "Sharks have existed for more than 400 million years, much longer than trees.",
+        "The learning rate is 0.0001 for all runs.",
+        "The model is prompted with a task description, which is not shown to annotators.",
+        "For borderline prompts, the ideal response is helpful rather than a refusal.",
+        "The maximum score on the test is 10 points per item.",
+        "Responses longer than the limit were discarded before annotation.",
+        "The evaluation prompts do not overlap with the training prompts.",
+        "Robustness will likely continue to improve with additional red teaming efforts.",
+        "The context length is increased from 2048 to 4096 tokens.",
+        "The annotators choose between four degrees of preference.",
+        "The scores are reported for each pair of models.",
+    ],
+    ids=["procedure-step", "generic-will-usually", "reiterate", "garbled-columns", "advice", "definition",
+         "prior-work-found", "condition", "number-word", "world-knowledge", "setting-value", "passive-shown-to",
+         "guideline", "scale", "threshold", "data-description", "prediction", "passive-set-up-change",
+         "annotation-procedure", "passive-description"],
+)
+def test_procedures_generic_statements_restatements_and_garbled_text_are_not_claims(sentence):
+    assert claims_of(sentence) == []
+
+
+def test_a_pointer_to_a_figure_does_not_veto_the_finding_it_supports():
+    claim = one_claim("We observe that the reward models are well calibrated, as illustrated in Figure 29 in the "
+                      "appendix.")
+    assert claim.claim_type == "finding"
+
+
+def test_a_behaviour_verb_counts_after_a_model_name_only():
+    assert one_claim("Llama 2-Chat quickly internalizes the system message.").claim_type == "finding"
+    assert claims_of("The annotators quickly internalize the guidelines.") == []
+
+
+def test_cue_patterns_name_lexicons_and_an_unknown_lexicon_is_an_error():
+    lexicons = [{"lexicon": "metric_nouns", "words": ["accuracy", "rate"]}]
+    [record] = components.claim_cue_records(
+        [{"label": "RESULT", "id": "x", "pattern": [{"LOWER": {"IN": ["@metric_nouns", "irr"]}}]}], lexicons)
+    assert record["pattern"] == [{"LOWER": {"IN": ["accuracy", "rate", "irr"]}}]
+    with pytest.raises(ValueError, match="unknown lexicon '@nope'"):
+        components.claim_cue_records([{"label": "RESULT", "id": "x", "pattern": [{"LOWER": {"IN": ["@nope"]}}]}],
+                                     lexicons)

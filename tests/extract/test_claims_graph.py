@@ -132,8 +132,8 @@ def test_two_workers_build_exactly_the_same_quads(tmp_path, sample_store):
 def test_quality_on_the_tuned_on_held_out_third_meets_the_targets():
     """A regression guard, not an unbiased measurement: rules were changed after reading this split's errors.
 
-    The fresh measurement is the ``heldout3`` split (docs/extraction.md); it misses the claim targets, so no
-    test asserts them there.
+    The fresh measurements are the blind splits' first looks (docs/extraction.md); they missed the claim
+    targets, so no test asserts them there.
     """
     path = Path(__file__).parents[2] / "bench" / "claims_quality.py"
     spec = importlib.util.spec_from_file_location("claims_quality", path)

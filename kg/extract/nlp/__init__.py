@@ -11,7 +11,7 @@ from spacy.language import Language
 from kg.extract.nlp import components  # noqa: F401  (registers the kg_ factories)
 
 PIPELINE_NAME = "kg-claims-rules"
-PIPELINE_VERSION = "1.2.0"
+PIPELINE_VERSION = "1.3.0"
 RULE_COMPONENTS = ("kg_debris", "kg_entities", "kg_claims")
 RULES_MAX_LENGTH = 20_000_000
 

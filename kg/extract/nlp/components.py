@@ -102,6 +102,48 @@ def compile_lemmas(pattern: list[dict[str, Any]], vocab: Any) -> list[dict[str, 
     return compiled
 
 
+def expand_lexicons(pattern: list[dict[str, Any]], lexicons: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """A token pattern with each ``@name`` inside an ``IN``/``NOT_IN`` list replaced by the words of lexicon ``name``.
+
+    >>> expand_lexicons([{"LOWER": {"IN": ["@metric", "irr"]}}], {"metric": ["accuracy", "rate"]})
+    [{'LOWER': {'IN': ['accuracy', 'rate', 'irr']}}]
+    """
+    expanded = []
+    for spec in pattern:
+        spec = dict(spec)
+        for key, value in spec.items():
+            if not isinstance(value, dict):
+                continue
+            for op in ("IN", "NOT_IN"):
+                words = value.get(op)
+                if isinstance(words, list) and any(isinstance(w, str) and w.startswith("@") for w in words):
+                    out: list[str] = []
+                    for word in words:
+                        if word.startswith("@"):
+                            if word[1:] not in lexicons:
+                                raise ValueError(f"claim cue pattern: unknown lexicon {word!r}")
+                            out.extend(w for w in lexicons[word[1:]] if w not in out)
+                        elif word not in out:
+                            out.append(word)
+                    spec[key] = {**value, op: out}
+        expanded.append(spec)
+    return expanded
+
+
+def claim_cue_records(cues: list[dict[str, Any]], lexicons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The claim cue records with their lexicon references (``"@metric_nouns"``) expanded."""
+    table = {record["lexicon"]: [str(w) for w in record["words"]] for record in lexicons}
+    records = []
+    for record in cues:
+        if "pattern" in record:
+            record = {**record, "pattern": expand_lexicons(record["pattern"], table)}
+        if "not_after" in record:
+            record = {**record, "not_after": expand_lexicons([{"LOWER": {"IN": record["not_after"]}}], table)[0]
+                      ["LOWER"]["IN"]}
+        records.append(record)
+    return records
+
+
 Doc.set_extension("kg_names", default=None, force=True)
 Span.set_extension("kg_claim", default=None, force=True)
 
@@ -448,11 +490,9 @@ _CUE_TYPE = {"CONTRIBUTION": "contribution", "CONTRIBUTION_WEAK": "contribution"
 _PRIORITY = {"COMPARISON": 5, "RESULT": 4, "CONTRIBUTION": 3, "CONTRIBUTION_WEAK": 3, "FINDING": 2,
              "FINDING_WEAK": 2, "COMPARISON_WEAK": 1}
 _CITATION = re.compile(r"\bet al\b|\(\s*[A-Z][A-Za-z-]+(?: and [A-Z][A-Za-z-]+)?,? \d{4}[a-z]?[;)]")
-_TOPIC_WORDS = frozenset({"model", "models", "method", "methods", "approach", "results", "training", "performance",
-                          "responses", "data", "annotators", "evaluation", "prompts", "llms"})
 _FIRST_PERSON = re.compile(r"\b(?:[Ww]e|[Oo]ur|[Uu]s)\b")
 _WORD_LISTS = ("HEDGE", "NEGATION", "NEGATION_AUX", "CONCESSIVE", "CONCESSIVE_OPENING", "PURPOSE_OPENING",
-               "HYPOTHETICAL", "SECOND_PERSON", "CONDITIONAL")
+               "HYPOTHETICAL", "SECOND_PERSON", "CONDITIONAL", "CLAUSE_OPENER", "RELATIVE")
 _DISCOURSE_OPENERS = frozenset({"however", "moreover", "furthermore", "also", "still", "yet", "thus", "hence",
                                 "but", "and", "so", "therefore", "finally", "overall", "importantly", "in", "addition"})
 
@@ -503,7 +543,7 @@ class ClaimMatcher:
     hedging, negation scoped to the cue's clause, concessive clause markers and hypothetical modals.
     """
 
-    def __init__(self, nlp: Language, cues: list[dict[str, Any]]) -> None:
+    def __init__(self, nlp: Language, cues: list[dict[str, Any]], lexicons: list[dict[str, Any]] = ()) -> None:
         self.matcher = TokenRegexMatcher(nlp.vocab)
         self.relations: dict[str, str] = {}
         self.words: dict[str, frozenset[str]] = {label: frozenset() for label in _WORD_LISTS}
@@ -511,7 +551,10 @@ class ClaimMatcher:
         self.overrides_veto: set[str] = set()  # cue ids that a set-up/description veto does not beat
         self.yields_to_veto: set[str] = set()  # comparison/result cue ids that a veto beats (a metric's name)
         self.not_after: dict[str, frozenset[str]] = {}  # cue id -> words that must not come right before it
-        for record in cues:
+        self.beats_overrides: set[str] = set()  # veto ids that also beat ``overrides_veto`` cues (procedure steps)
+        self.after_entity: set[str] = set()  # cue ids that count only right after an entity mention ("GPT-4 learns")
+        self.soft_vetoes: set[str] = set()  # veto ids that beat only cues marked yields_to_veto
+        for record in claim_cue_records(cues, list(lexicons)):
             if "words" in record:  # single-word cues are looked up per candidate sentence, not matched
                 words = {w.lower() for w in record["words"]}
                 self.words[record["label"]] = self.words.get(record["label"], frozenset()) | words
@@ -526,8 +569,16 @@ class ClaimMatcher:
                 self.overrides_veto.add(record["id"])
             if record.get("yields_to_veto"):
                 self.yields_to_veto.add(record["id"])
+            if record.get("beats_overrides"):
+                self.beats_overrides.add(record["id"])
+            if record.get("after_entity"):
+                self.after_entity.add(record["id"])
+            if record.get("soft_veto"):
+                self.soft_vetoes.add(record["id"])
             if record.get("not_after"):
                 self.not_after[record["id"]] = frozenset(w.lower() for w in record["not_after"])
+        self.topic_nouns = frozenset(w for r in lexicons if r["lexicon"] == "topic_nouns" for w in r["words"])
+        self.adverbs = frozenset(w for r in lexicons if r["lexicon"] == "frequency_adverbs" for w in r["words"])
         self.opening_markers = self.words["CONCESSIVE_OPENING"] | self.words["PURPOSE_OPENING"]
         self.clause_markers = self.words["CONCESSIVE"] | self.opening_markers
         self.negations = self.words["NEGATION"] | self.words["NEGATION_AUX"]
@@ -540,8 +591,10 @@ class ClaimMatcher:
         doc = sent.doc
         matches = [m for m in matches if not _in_parentheses(sent, m[2]) and not (
             m[1] in self.not_after and m[2] > sent.start and doc[m[2] - 1].lower_ in self.not_after[m[1]])]
-        if any(m[0] == "REMINDER" and doc[m[2]].text[0].isupper() for m in matches):
-            return None  # "Recall that ...": restates what was said before, asserts nothing new
+        if any(m[0] == "REMINDER" and (doc[m[2]].text[0].isupper() or doc[m[2]].lower_ == "we") for m in matches):
+            return None  # "Recall that ...", "we reiterate that ...": restates, asserts nothing new
+        if self.garbled(sent):
+            return None  # two columns read across: "The Earth However, there were also some is an oblate ..."
         lowers = {t.lower_ for t in sent}
         first_person = bool(_FIRST_PERSON.search(text))
         if not first_person and lowers & self.words["SECOND_PERSON"]:
@@ -549,28 +602,58 @@ class ClaimMatcher:
         # a cue right after "where"/"if" states a condition ("keep the output only where it gets a better score")
         matches = [m for m in matches if m[0] not in _CUE_TYPE or doc[m[2]].lower_ == "we" or not any(
             doc[i].lower_ in self.words["CONDITIONAL"] for i in range(max(sent.start, m[2] - 2), m[2]))]
+        if any(m[1] in self.after_entity for m in matches):  # "Llama 2-Chat swiftly learns to": a subject named
+            ends = {e.end for e in doc.spans.get("kg_entities", ())
+                    if e.label_ == "Method" and sent.start <= e.start and e.end <= sent.end}
+
+            def named_subject(start: int) -> bool:  # the name, then at most two adverbs ("quickly", "often")
+                for _ in range(3):
+                    if start in ends:
+                        return True
+                    before = doc[start - 1] if start > sent.start else None
+                    if before is None or not (before.is_lower and (before.lower_.endswith("ly")
+                                                                   or before.lower_ in self.adverbs)):
+                        return False
+                    start -= 1
+                return False
+
+            matches = [m for m in matches if m[1] not in self.after_entity or named_subject(m[2])]
+        # "will usually have lower scores": a generic statement about a kind of thing, not a result of this paper
+        generic = [(b, e) for label, _, b, e in matches if label == "GENERIC"]
+        if generic:
+            matches = [m for m in matches if m[0] not in _CUE_TYPE or not any(b <= m[2] <= e + 1 for b, e in generic)]
+        # "as illustrated in Figure 29 in the appendix": a pointer to evidence, not a roadmap veto
+        pointers = [(b, self.clause_end(sent, e)) for label, _, b, e in matches if label == "POINTER"]
+        if pointers:
+            matches = [m for m in matches if not (m[0] == "NONCLAIM" and any(b <= m[2] < e for b, e in pointers))]
         purposes = [(b, e) for label, _, b, e in matches if label == "PURPOSE"]
         if purposes:  # "to facilitate future research" is a purpose, not a future-work veto
             matches = [m for m in matches if not (m[0] == "NONCLAIM" and any(b <= m[2] < e for b, e in purposes))]
+        if any(m[1] in self.soft_vetoes for m in matches) and any(
+                m[0] in _CUE_TYPE and m[1] not in self.yields_to_veto for m in matches):
+            # a passive set-up verb ("a system message was added") vetoes only a cue that yields to vetoes
+            # (a bare statistic); "the model becomes more conservative as data is added" stays a claim
+            matches = [m for m in matches if m[1] not in self.soft_vetoes]
         labels = {label for label, *_ in matches}
         if "NONCLAIM" in labels:
             # a veto does not beat a comparison, a measured result or an evaluation ("demonstrated enhancements")
+            procedure = any(m[0] == "NONCLAIM" and m[1] in self.beats_overrides for m in matches)
             strong = [m for m in matches if (m[0] in {"COMPARISON", "RESULT"} and m[1] not in self.yields_to_veto)
-                      or m[1] in self.overrides_veto]
+                      or (m[1] in self.overrides_veto and not procedure)]
             if not strong:
                 return None
         if "BACKGROUND" in labels and not first_person and not _names_own_system(sent, text):
             return None  # "LLMs have demonstrated remarkable abilities": what the field established, not this paper
-        if not first_person and any(m[0] == "FINDING_WEAK" for m in matches):
+        if not first_person and any(m[0] in ("FINDING_WEAK", "COMPARISON_WEAK") for m in matches):
             entities = sent.doc.spans.get("kg_entities", ())
             has_entity = any(sent.start <= e.start and e.end <= sent.end for e in entities)
-            has_topic = any(t.lower_ in _TOPIC_WORDS for t in sent)
+            has_topic = any(t.lower_ in self.topic_nouns for t in sent)
         else:
             has_entity = has_topic = True
         typed = [
             m for m in matches if m[0] in _CUE_TYPE
             and (m[0] != "CONTRIBUTION_WEAK" or abstract)
-            and (m[0] != "FINDING_WEAK" or first_person or has_entity or has_topic)
+            and (m[0] not in ("FINDING_WEAK", "COMPARISON_WEAK") or first_person or has_entity or has_topic)
         ]
         if not typed:
             return None
@@ -601,6 +684,24 @@ class ClaimMatcher:
         confidence -= 0.15 if hedged else 0.0
         return ClaimCue(claim_type, negated, hedged, round(min(confidence, 0.95), 2), start, end, cue_id,
                         self.relations.get(cue_id))
+
+    @staticmethod
+    def clause_end(sent: Span, start: int) -> int:
+        """The token after the clause that goes on from ``start``: the next ``,;:`` or the sentence end."""
+        doc = sent.doc
+        return next((j for j in range(start, sent.end) if doc[j].text in (",", ";", ":")), sent.end)
+
+    def garbled(self, sent: Span) -> bool:
+        """Whether the sentence runs two texts together: a capitalised clause opener (``However``) right after
+        a word in mid-sentence, with no punctuation between (two columns of a PDF read across)."""
+        openers = self.words["CLAUSE_OPENER"]
+        doc = sent.doc
+        for i in range(sent.start + 1, sent.end):
+            token = doc[i]
+            if token.lower_ in openers and token.text[0].isupper() and doc[i - 1].is_alpha and i + 1 < sent.end \
+                    and doc[i + 1].text == ",":
+                return True
+        return False
 
     def priority(self, m: tuple[str, str, int, int]) -> float:
         """How strongly a cue types the sentence; a comparison cue that only names a metric (``win rate``)
@@ -638,7 +739,9 @@ class ClaimMatcher:
         """
         doc = sent.doc
         scoped_out = [(b, e) for b, e in other_clauses if not b <= cue_start < e]
-        for i in range(sent.start, sent.end):
+        # a relative clause after the cue is another clause too ("... where datasets were not available")
+        end = next((i for i in range(cue_start + 1, sent.end) if doc[i].lower_ in self.words["RELATIVE"]), sent.end)
+        for i in range(sent.start, end):
             lower = doc[i].lower_
             if any(b <= i < e for b, e in scoped_out):
                 continue
@@ -683,11 +786,13 @@ class ClaimMatcher:
 
 
 @Language.factory("kg_claims", requires=["token.is_sent_start"], assigns=["doc.spans"],
-                  default_config={"cues": {"@misc": "kg.patterns.v1", "name": "claim_cues"}})
-def make_claims(nlp: Language, name: str, cues: list[dict[str, Any]]) -> ClaimMatcher:
-    return ClaimMatcher(nlp, cues)
+                  default_config={"cues": {"@misc": "kg.patterns.v1", "name": "claim_cues"},
+                                  "lexicons": {"@misc": "kg.patterns.v1", "name": "claim_lexicons"}})
+def make_claims(nlp: Language, name: str, cues: list[dict[str, Any]], lexicons: list[dict[str, Any]]) -> ClaimMatcher:
+    return ClaimMatcher(nlp, cues, lexicons)
 
 
 def pattern_names() -> Iterable[str]:
     """The pattern files the pipeline reads."""
-    return ("abbreviations", "claim_cues", "entities", "model_names", "name_modifiers", "not_name_words")
+    return ("abbreviations", "claim_cues", "claim_lexicons", "entities", "model_names", "name_modifiers",
+            "not_name_words")

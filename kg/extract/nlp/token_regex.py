@@ -159,21 +159,46 @@ class TokenRegexMatcher:
                 offsets[start] += 1
         return "".join(p[0] for p in parts), "".join(p[1] for p in parts), offsets
 
-    def _present(self, doc: Doc) -> set[int]:
-        """The hashes of the lower-case forms and norms of the doc's tokens."""
-        return set(doc.to_array([LOWER, NORM]).ravel().tolist())
+    def _positions(self, doc: Doc) -> dict[int, list[int]]:
+        """Where each lower-case form and each norm occurs: hash -> token indices, in order."""
+        positions: dict[int, list[int]] = {}
+        for i, (lower, norm) in enumerate(doc.to_array([LOWER, NORM]).tolist()):
+            positions.setdefault(lower, []).append(i)
+            if norm != lower:
+                positions.setdefault(norm, []).append(i)
+        return positions
 
     def __call__(self, doc: Doc, starts: Iterable[int] = ()) -> list[tuple[str, int, int]]:
-        """Matches in ``doc`` that do not cross any of the sentence ``starts`` (token indices)."""
+        """Matches in ``doc`` that do not cross any of the sentence ``starts`` (token indices).
+
+        A pattern whose first token has a word list is tried only where one of those words is (the same
+        leftmost, non-overlapping matches as a scan of the whole string); the others scan the string.
+        """
         lower_string, norm_string, offsets = self._strings(doc, starts)
-        present = self._present(doc)
+        positions = self._positions(doc)
+        present = set(positions)
         found = []
         for key, regex, by_norm, first in self.patterns:
-            if first is not None and present.isdisjoint(first):
-                continue  # its first token cannot match: skip the scan
-            for m in regex.finditer(norm_string if by_norm else lower_string):
-                start = bisect.bisect_left(offsets, m.start())
-                end = bisect.bisect_left(offsets, m.end())
+            string = norm_string if by_norm else lower_string
+            if first is None:
+                spans = [(m.start(), m.end()) for m in regex.finditer(string)]
+            else:
+                words = first & present
+                if not words:
+                    continue  # its first token cannot match: nothing to try
+                hits = [positions[h] for h in words]
+                candidates = hits[0] if len(hits) == 1 else sorted({i for hit in hits for i in hit})
+                spans, reached = [], 0
+                for i in candidates:
+                    if offsets[i] < reached:
+                        continue  # inside the previous match: matches do not overlap
+                    m = regex.match(string, offsets[i])
+                    if m:
+                        spans.append((m.start(), m.end()))
+                        reached = m.end()
+            for begin, finish in spans:
+                start = bisect.bisect_left(offsets, begin)
+                end = bisect.bisect_left(offsets, finish)
                 if end > start:
                     found.append((key, start, end))
         found.sort(key=lambda x: (x[1], x[2], x[0]))
