@@ -1,6 +1,7 @@
 """Precision and recall of the claims and entities pipeline against the hand-labelled sample sentences.
 
     .venv/bin/python bench/claims_quality.py                 # heldout4: fresh, labelled blind to the rules
+    .venv/bin/python bench/claims_quality.py --split heldout5  # fifth fresh set, labelled blind to the rules
     .venv/bin/python bench/claims_quality.py --split heldout3  # labelled blind; tuned on since round 3
     .venv/bin/python bench/claims_quality.py --split heldout2  # tuned on since (was the second fresh set)
     .venv/bin/python bench/claims_quality.py --split heldout   # tuned on (the first held-out third)
@@ -109,7 +110,7 @@ def evaluate(split: str, nlp_name: str | None = None, show_errors: bool = False)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--split", choices=["heldout4", "heldout3", "heldout2", "heldout", "dev", "all"],
+    parser.add_argument("--split", choices=["heldout5", "heldout4", "heldout3", "heldout2", "heldout", "dev", "all"],
                         default="heldout4")
     parser.add_argument("--nlp", help="an installed trained spaCy pipeline to use instead of the rules alone")
     parser.add_argument("--show-errors", action="store_true")
