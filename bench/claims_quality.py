@@ -1,6 +1,6 @@
 """Precision and recall of the claims and entities pipeline against the hand-labelled sample sentences.
 
-    .venv/bin/python bench/claims_quality.py                 # the newest split (heldoutN with the largest N)
+    .venv/bin/python bench/claims_quality.py                 # the newest split (heldoutN with the largest N): heldout5
     .venv/bin/python bench/claims_quality.py --split heldout4  # labelled blind; tuned on since round 4
     .venv/bin/python bench/claims_quality.py --split heldout3  # labelled blind; tuned on since round 3
     .venv/bin/python bench/claims_quality.py --split heldout2  # tuned on since (was the second fresh set)

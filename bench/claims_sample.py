@@ -5,6 +5,8 @@ r"""Draw sentences to label by hand: the project's own segmentation of the sampl
         --exclude dev --exclude heldout --exclude heldout2     # how the `heldout3` split was drawn
     .venv/bin/python bench/claims_sample.py --seed 20261128 --count 150 --exclude dev \
         --exclude heldout --exclude heldout2 --exclude heldout3  # how the `heldout4` split was drawn
+    .venv/bin/python bench/claims_sample.py --seed 20261129 --count 150 --exclude dev --exclude heldout \
+        --exclude heldout2 --exclude heldout3 --exclude heldout4  # how the `heldout5` split was drawn
 
 With --count, the sentences are shared between the papers in proportion to how many unlabelled sentences
 each has (largest remainder), then drawn at random within each paper.
