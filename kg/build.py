@@ -8,10 +8,8 @@ import logging
 import os
 import pickle
 import re
-import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -96,21 +94,6 @@ def _differing_field(a: bytes, b: bytes) -> str | None:
         if a[i * _SLOT:(i + 1) * _SLOT] != b[i * _SLOT:(i + 1) * _SLOT]:
             return name
     return None
-
-
-def count_rows_later(paths: Iterable[Path]) -> Future:
-    """:func:`count_rows` in a thread, so that the work it counts for can start at once (a progress total)."""
-    paths = list(paths)
-    counted: Future = Future()
-
-    def count() -> None:
-        try:
-            counted.set_result(count_rows(paths))
-        except BaseException as err:  # shown as an unknown total; the reader names the problem
-            counted.set_exception(err)
-
-    threading.Thread(target=count, name="kg-count-rows", daemon=True).start()
-    return counted
 
 
 def count_rows(paths: Iterable[Path]) -> int | None:
@@ -514,7 +497,7 @@ def build(
     report = BuildReport(inputs=[str(p) for p in inputs])
     report.rejects_path = Path(rejects_path) if rejects_path else default_rejects_path(store)
     report.output_path = Path(output_path) if output_path else None
-    total = count_rows_later(inputs)
+    total = count_rows(inputs)
     directory = StoreDirectory(store)
 
     with ExitStack() as stack:

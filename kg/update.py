@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from kg.build import BuildReport, QuadMapper, RejectsFile, count_rows_later, default_rejects_path
+from kg.build import BuildReport, QuadMapper, RejectsFile, count_rows, default_rejects_path
 from kg.errors import InputError
 from kg.progress import progress
 from kg.rdf import iri, literal
@@ -238,7 +238,7 @@ def update(
     directory = StoreDirectory(store)
     if not directory.exists():
         raise InputError(f"{store}: no store to update (run `kg build --store {store}` first)")
-    total = count_rows_later(inputs)
+    total = count_rows(inputs)
 
     with ExitStack() as stack:
         reject = stack.enter_context(RejectsFile(report.rejects_path, report))
