@@ -65,27 +65,30 @@ def _fix(value: str) -> str:
 _FTFY_EDITS = re.compile(
     "[\x1b\x80-\x9f\ud800-\udfff" + "".join(re.escape(chr(c)) for c in sorted(CONTROL_CHARS)) + "]"
 )
-_NON_ASCII = re.compile("[^\x00-\x7f]+")
-# Every alternative of the badness pattern needs a non-ASCII character and matches at most 7 characters
-# (tests/sources/test_text_repair.py checks both), so it is enough to search a few characters around each
-# run of non-ASCII characters; ``^`` in the pattern means the start of each line ftfy fixes separately.
+# Every alternative of the badness pattern matches at most 7 characters, and each needs two non-ASCII
+# characters side by side or one of a few that are bad on their own (C1 controls, Œ, œ, Ã, Â): the tests
+# check both on the parsed pattern. So it is enough to search a few characters around each such spot, and
+# text whose accents and symbols stand alone (most of it) needs one scan; ``^`` in the pattern means the
+# start of each line ftfy fixes separately.
 _BAD_REACH = 8
+_LONE_BAD = "\x80-\x9f\u0152\u0153\u00c2\u00c3"
+_BAD_SPOT = re.compile(f"[\x80-\U0010ffff](?:[\x80-\U0010ffff]|(?<=[{_LONE_BAD}]))")
 _LINE_START_BAD = re.compile("\n[\u00c2\u00c3] ")
 
 
 def _looks_bad(value: str) -> bool:
-    """``ftfy.badness.is_bad`` over each line of ``value``, searching only near non-ASCII characters."""
+    """``ftfy.badness.is_bad`` over each line of ``value``, searching only near spots it could match."""
     if _LINE_START_BAD.search(value):
         return True
     end = len(value)
     lo = hi = -1
-    for run in _NON_ASCII.finditer(value):
-        start = max(0, run.start() - _BAD_REACH)
+    for spot in _BAD_SPOT.finditer(value):
+        start = max(0, spot.start() - _BAD_REACH)
         if start > hi:
             if hi >= 0 and BADNESS_RE.search(value, lo, hi):
                 return True
             lo = start
-        hi = min(end, run.end() + _BAD_REACH)
+        hi = min(end, spot.end() + _BAD_REACH)
     return hi >= 0 and BADNESS_RE.search(value, lo, hi) is not None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import ftfy
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kg.sources import text
-from kg.sources.text import _BAD_REACH, _CONTROL, _FTFY, _ftfy_would_change, repair
+from kg.sources.text import _BAD_REACH, _BAD_SPOT, _CONTROL, _FTFY, _LONE_BAD, _ftfy_would_change, repair
 
 
 def ftfy_repair(value: str) -> str:
@@ -21,14 +22,53 @@ def ftfy_repair(value: str) -> str:
     return _CONTROL.sub("", ftfy.fix_text(value, _FTFY))
 
 
-def test_the_badness_pattern_is_as_short_and_as_non_ascii_as_the_shortcut_assumes():
+def _sre_parser():
     parser = getattr(re, "_parser", None)
     if parser is None:  # pragma: no cover - Python < 3.11
         import sre_parse as parser
-    assert parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags).getwidth()[1] < _BAD_REACH
+    return parser
+
+
+def test_the_badness_pattern_is_as_short_and_as_non_ascii_as_the_shortcut_assumes():
+    assert _sre_parser().parse(BADNESS_RE.pattern, BADNESS_RE.flags).getwidth()[1] < _BAD_REACH
     for name, chars in MOJIBAKE_CATEGORIES.items():
         assert not [c for c in map(chr, range(128)) if re.fullmatch(f"[{chars}]", c)], name
     assert not BADNESS_RE.flags & re.MULTILINE
+
+
+def _chars_of(item) -> set[str] | None:
+    """The characters one parsed item matches, when it is a plain character or set; else None."""
+    parser = _sre_parser()
+    op, av = item
+    if op is parser.LITERAL:
+        return {chr(av)}
+    if op is not parser.IN:
+        return None
+    chars: set[str] = set()
+    for kind, value in av:
+        if kind is parser.LITERAL:
+            chars.add(chr(value))
+        elif kind is parser.RANGE:
+            chars.update(map(chr, range(value[0], value[1] + 1)))
+        else:  # a negated set or a category (\s, \w): may hold ASCII
+            return None
+    return chars
+
+
+def test_every_badness_alternative_needs_a_spot_the_shortcut_searches_around():
+    parser = _sre_parser()
+    (op, (_, branches)), = parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    assert op is parser.BRANCH and len(branches) > 30
+    lone_bad = set(re.findall(f"[{_LONE_BAD}]", "".join(map(chr, range(0x10000)))))
+    for branch in branches:
+        items = [_chars_of(item) for item in branch]
+        non_ascii = [chars is not None and min(chars) >= "\x80" for chars in items]
+        pair = any(a and b for a, b in itertools.pairwise(non_ascii))
+        lone = any(chars is not None and chars <= lone_bad for chars in items)
+        assert pair or lone, branch
+    # ... and the spot pattern finds exactly those spots
+    assert _BAD_SPOT.search("caf\u00e9 \u00b1 2") is None
+    assert [_BAD_SPOT.search(v) is not None for v in ("\u00e9\u00b1", "\u0153 ", "\u00c3 ", "a\u0085")] == [True] * 4
 
 
 BROKEN = [
