@@ -96,12 +96,23 @@ def _differing_field(a: bytes, b: bytes) -> str | None:
     return None
 
 
-def count_rows(paths: Iterable[Path]) -> int | None:
-    """Rows in the inputs, cheaply (newlines of JSON Lines, metadata of Parquet), for the progress bar."""
+# A JSON Lines input up to this size has its rows counted for the progress bar; a larger one has them
+# estimated from its first block (counting 2.7 GB took 1.7 s, before the first row was read).
+EXACT_COUNT_BYTES = 64 << 20
+ESTIMATE_SAMPLE_BYTES = 4 << 20
+
+
+def count_rows(paths: Iterable[Path]) -> tuple[int | None, bool]:
+    """Rows in the inputs for the progress bar, and whether that is an estimate; ``None`` when unknown.
+
+    Parquet's metadata gives the count; JSON Lines newlines are counted, or for a large file estimated
+    from the newlines in its first block. Compressed and Hugging Face inputs have no cheap count.
+    """
     total = 0
+    estimated = False
     for path in paths:
         if str(path).startswith("hf:") or path.is_dir() or path.name.lower().endswith(".arrow"):
-            return None
+            return None, False
         name = path.name.lower()
         if name.endswith(".parquet"):
             import pyarrow.parquet as pq
@@ -109,13 +120,22 @@ def count_rows(paths: Iterable[Path]) -> int | None:
             try:
                 total += pq.ParquetFile(path).metadata.num_rows
             except Exception:  # unreadable: the reader names the problem
-                return None
+                return None, False
         elif name.endswith(".gz"):
-            return None
+            return None, False
         else:
-            with open(path, "rb") as handle:
-                total += sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
-    return total
+            try:
+                size = path.stat().st_size
+                with open(path, "rb") as handle:
+                    if size <= EXACT_COUNT_BYTES:
+                        total += sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+                        continue
+                    sample = handle.read(ESTIMATE_SAMPLE_BYTES)
+            except OSError:  # unreadable: the reader names the problem
+                return None, False
+            total += round(size * max(1, sample.count(b"\n")) / len(sample))
+            estimated = True
+    return total, estimated
 
 
 class QuadMapper:
@@ -497,7 +517,7 @@ def build(
     report = BuildReport(inputs=[str(p) for p in inputs])
     report.rejects_path = Path(rejects_path) if rejects_path else default_rejects_path(store)
     report.output_path = Path(output_path) if output_path else None
-    total = count_rows(inputs)
+    total, estimated = count_rows(inputs)
     directory = StoreDirectory(store)
 
     with ExitStack() as stack:
@@ -519,7 +539,9 @@ def build(
             output = stack.enter_context(opener(tmp_output, "wb"))
 
         def rows() -> Iterator[SourceRecord]:
-            for row in progress(read_inputs(inputs, layout=layout), total=total, desc="build", unit="rows"):
+            for row in progress(
+                read_inputs(inputs, layout=layout), total=total, estimated=estimated, desc="build", unit="rows"
+            ):
                 report.rows += 1
                 if isinstance(row, Rejected):
                     reject(row)
@@ -568,7 +590,9 @@ def build(
             taxonomy = [f"{q[0]} {q[1]} {q[2]} {q[3]} .\n".encode() for q in mapper.start()]
             seen_shared.update(hash(line) for line in taxonomy)
             yield emit(b"".join(taxonomy))
-            for data in progress_counts(mapping.blocks(seen_shared), total=total, desc="build", unit="rows"):
+            for data in progress_counts(
+                mapping.blocks(seen_shared), total=total, estimated=estimated, desc="build", unit="rows"
+            ):
                 yield emit(data)
             for summary in mapping.summaries:
                 mapper.papers.update(dict.fromkeys(summary["papers"]))

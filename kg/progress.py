@@ -18,16 +18,23 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 
 def progress(
-    items: Iterable[T], *, total: int | None, desc: str, unit: str = "rows", every_s: float = 5.0
+    items: Iterable[T], *, total: int | None, desc: str, unit: str = "rows", every_s: float = 5.0,
+    estimated: bool = False,
 ) -> Iterator[T]:
     """Yield ``items`` while showing progress on stderr."""
-    return progress_counts(((1, item) for item in items), total=total, desc=desc, unit=unit, every_s=every_s)
+    return progress_counts(
+        ((1, item) for item in items), total=total, desc=desc, unit=unit, every_s=every_s, estimated=estimated
+    )
 
 
 def progress_counts(
-    items: Iterable[tuple[int, T]], *, total: int | None, desc: str, unit: str = "rows", every_s: float = 5.0
+    items: Iterable[tuple[int, T]], *, total: int | None, desc: str, unit: str = "rows", every_s: float = 5.0,
+    estimated: bool = False,
 ) -> Iterator[T]:
-    """Yield the second part of each ``(count, item)`` pair, showing the sum of the counts as progress."""
+    """Yield the second part of each ``(count, item)`` pair, showing the sum of the counts as progress.
+
+    An ``estimated`` total is shown as such in log lines; the bar ends at the true count.
+    """
     if sys.stderr.isatty():
         from tqdm import tqdm
 
@@ -36,6 +43,8 @@ def progress_counts(
                 if count:
                     bar.update(count)
                 yield item
+            if estimated:
+                bar.total = bar.n
         return
     start = last = time.monotonic()
     done = 0
@@ -45,6 +54,6 @@ def progress_counts(
         now = time.monotonic()
         if now - last >= every_s:
             last = now
-            of = f"/{total}" if total else ""
+            of = f"/{'~' if estimated else ''}{total}" if total else ""
             log.info("%s: %d%s %s (%.0f %s/s)", desc, done, of, unit, done / (now - start), unit)
     log.info("%s: %d %s in %.1f s", desc, done, unit, time.monotonic() - start)

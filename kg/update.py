@@ -238,7 +238,7 @@ def update(
     directory = StoreDirectory(store)
     if not directory.exists():
         raise InputError(f"{store}: no store to update (run `kg build --store {store}` first)")
-    total = count_rows(inputs)
+    total, estimated = count_rows(inputs)
 
     with ExitStack() as stack:
         reject = stack.enter_context(RejectsFile(report.rejects_path, report))
@@ -259,7 +259,9 @@ def update(
         existing: set[str] = set()
 
         def rows() -> Iterator[SourceRecord]:
-            for row in progress(read_inputs(inputs, layout=layout), total=total, desc="update", unit="rows"):
+            for row in progress(
+                read_inputs(inputs, layout=layout), total=total, estimated=estimated, desc="update", unit="rows"
+            ):
                 report.rows += 1
                 if isinstance(row, Rejected):
                     reject(row)
