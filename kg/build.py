@@ -549,35 +549,38 @@ def build(
                     yield row
 
         def lines() -> Iterator[bytes]:
-            def all_quads() -> Iterator[Quad | str]:
-                yield from mapper.start()
-                for record in rows():
-                    yield from mapper.row_with_claims(record, runner)
-                yield from mapper.finish()
+            def groups() -> Iterator[Iterable[Quad | str]]:
+                """The quads (or N-Quads text, from the claims batches) of each row, and of the start and end."""
+                yield mapper.start()
+                if runner is None:
+                    yield from map(mapper.row, rows())
+                else:
+                    for record in rows():
+                        yield mapper.row_with_claims(record, runner)
+                yield mapper.finish()
                 if runner is not None:
-                    yield from runner.finish()
-                    yield from mapper._shared_once(runner.shared_quads())
+                    yield runner.finish()
+                    yield mapper._shared_once(runner.shared_quads())
                     report.claims, report.mentions = runner.claims, runner.mentions
 
+            def block_of(buffer: list[str]) -> bytes:
+                block = "".join(buffer).encode("utf-8")
+                # a line a quad (literals escape their line breaks); a claims batch is many lines in one item
+                report.quads += len(buffer) if runner is None else block.count(b"\n")
+                if output is not None:
+                    output.write(block)
+                return block
+
             buffer: list[str] = []
-            for quad in all_quads():
-                if isinstance(quad, str):  # N-Quads text of a claims batch
-                    line = quad
-                    report.quads += quad.count("\n")
-                else:
-                    line = f"{quad[0]} {quad[1]} {quad[2]} {quad[3]} .\n"
-                    report.quads += 1
-                buffer.append(line)
+            for group in groups():
+                buffer += [
+                    item if isinstance(item, str) else f"{item[0]} {item[1]} {item[2]} {item[3]} .\n"
+                    for item in group
+                ]
                 if len(buffer) >= 4096:
-                    block = "".join(buffer).encode("utf-8")
-                    if output is not None:
-                        output.write(block)
-                    yield block
+                    yield block_of(buffer)
                     buffer.clear()
-            block = "".join(buffer).encode("utf-8")
-            if output is not None and buffer:
-                output.write(block)
-            yield block
+            yield block_of(buffer)
 
         def parallel_lines(mapping: _ParallelMapping) -> Iterator[bytes]:
             def emit(data: bytes) -> bytes:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
+import orjson
+
 from kg.vocab import XSD
 
 _XSD_STRING = XSD.string
@@ -40,9 +42,10 @@ def literal(value: str, *, datatype: str | None = None, lang: str | None = None)
     >>> literal("2023-07-18", datatype="http://www.w3.org/2001/XMLSchema#date")
     '"2023-07-18"^^<http://www.w3.org/2001/XMLSchema#date>'
     """
-    if "\\" in value:
-        value = value.replace("\\", "\\\\")
-    lexical = '"' + value.replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+    try:  # a JSON string is an N-Triples string: the same escapes (\\" \\\\ \\n \\t ... \\u0001), raw UTF-8 otherwise
+        lexical = orjson.dumps(value).decode("utf-8")
+    except TypeError:  # lone surrogates: no UTF-8 for them, escaped as they are
+        lexical = '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
     if lang:
         return f"{lexical}@{lang}"
     if datatype and datatype != _XSD_STRING:

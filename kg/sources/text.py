@@ -43,19 +43,38 @@ def repair(value: str) -> str:
         data = value.encode("ascii")
         kept = data.translate(None, _ASCII_CONTROL)
         return value if len(kept) == len(data) else kept.decode("ascii")
-    if not _SUSPECT.search(value):  # most accented text: one scan instead of two
+    unusual = _unusual(value)
+    if not _SUSPECT.search(unusual):  # most accented text
         return value
-    if not _MAYBE_MOJIBAKE.search(value):
+    if not _MAYBE_MOJIBAKE.search(unusual):
         return _CONTROL.sub("", value)
     if len(value) <= _CACHED_LENGTH:
         return _repair_cached(value)
     return _fix(value)
 
 
+# Printable ASCII, tab and line breaks: the characters none of the checks below looks for.
+_PLAIN_ASCII = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
+
+
+def _unusual(value: str) -> str:
+    """The characters of ``value`` other than printable ASCII, tab and line breaks, in their order.
+
+    A few characters of a chunk instead of all: the checks below look for characters in large sets,
+    which the regular expression engine tests one item of the set after the other (~50 instructions a
+    character), while encoding and ``bytes.translate`` take a few.
+    """
+    try:
+        return value.encode("utf-8").translate(None, _PLAIN_ASCII).decode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: look at all of it
+        return value
+
+
 def _fix(value: str) -> str:
-    if not _ftfy_would_change(value):
-        return _CONTROL.sub("", value)
-    return _CONTROL.sub("", ftfy.fix_text(value, _FTFY))
+    unusual = _unusual(value)
+    if _ftfy_would_change(value, unusual):
+        return _CONTROL.sub("", ftfy.fix_text(value, _FTFY))
+    return _CONTROL.sub("", value) if _CONTROL.search(unusual) else value
 
 
 # What ftfy (with the config above) does to a string, as cheap checks: it re-decodes only when its badness
@@ -76,8 +95,13 @@ _BAD_SPOT = re.compile(f"[\x80-\U0010ffff](?:[\x80-\U0010ffff]|(?<=[{_LONE_BAD}]
 _LINE_START_BAD = re.compile("\n[\u00c2\u00c3] ")
 
 
-def _looks_bad(value: str) -> bool:
-    """``ftfy.badness.is_bad`` over each line of ``value``, searching only near spots it could match."""
+def _looks_bad(value: str, unusual: str | None = None) -> bool:
+    """``ftfy.badness.is_bad`` over each line of ``value``, searching only near spots it could match.
+
+    ``unusual`` is ``_unusual(value)``: characters side by side in ``value`` are so in it too.
+    """
+    if not _BAD_SPOT.search(_unusual(value) if unusual is None else unusual):
+        return False
     if _LINE_START_BAD.search(value):
         return True
     end = len(value)
@@ -92,15 +116,20 @@ def _looks_bad(value: str) -> bool:
     return hi >= 0 and BADNESS_RE.search(value, lo, hi) is not None
 
 
-def _ftfy_would_change(value: str) -> bool:
-    """False only when ``ftfy.fix_text(value, _FTFY)`` is sure to return ``value`` unchanged."""
+def _ftfy_would_change(value: str, unusual: str | None = None) -> bool:
+    """False only when ``ftfy.fix_text(value, _FTFY)`` is sure to return ``value`` unchanged.
+
+    ``unusual`` is ``_unusual(value)``, if the caller has it.
+    """
+    if unusual is None:
+        unusual = _unusual(value)
     if (
         len(value) > _FTFY.max_decode_length
-        or _FTFY_EDITS.search(value) is not None
+        or _FTFY_EDITS.search(unusual) is not None
         or not unicodedata.is_normalized("NFC", value)
     ):
         return True
-    if not _looks_bad(value):
+    if not _looks_bad(value, unusual):
         return False
     if "\n" not in value:
         return not _no_encoding_fix(value)

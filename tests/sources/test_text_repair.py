@@ -36,6 +36,14 @@ def test_the_badness_pattern_is_as_short_and_as_non_ascii_as_the_shortcut_assume
     assert not BADNESS_RE.flags & re.MULTILINE
 
 
+def test_the_checks_look_for_no_character_the_shortcut_leaves_out():
+    plain = text._PLAIN_ASCII.decode("ascii")
+    for pattern in (text._SUSPECT, text._MAYBE_MOJIBAKE, text._FTFY_EDITS, text._CONTROL):
+        assert not [c for c in plain if pattern.match(c)], pattern.pattern
+    assert text._unusual("caf\u00e9 \x00\t\u2019s\n") == "\u00e9\x00\u2019"
+    assert text._unusual("lone \ud800 surrogate") == "lone \ud800 surrogate"
+
+
 def _chars_of(item) -> set[str] | None:
     """The characters one parsed item matches, when it is a plain character or set; else None."""
     parser = _sre_parser()
