@@ -563,18 +563,20 @@ def build(
                     yield mapper._shared_once(runner.shared_quads())
                     report.claims, report.mentions = runner.claims, runner.mentions
 
-            def block_of(buffer: list[str]) -> bytes:
-                block = "".join(buffer).encode("utf-8")
+            def block_of(buffer: list[bytes]) -> bytes:
+                block = b"".join(buffer)
                 # a line a quad (literals escape their line breaks); a claims batch is many lines in one item
                 report.quads += len(buffer) if runner is None else block.count(b"\n")
                 if output is not None:
                     output.write(block)
                 return block
 
-            buffer: list[str] = []
+            # each line encoded on its own: joined first, the ASCII of IRIs would be widened to the text's
+            # characters and encoded with it, which costs several times more
+            buffer: list[bytes] = []
             for group in groups():
                 buffer += [
-                    item if isinstance(item, str) else f"{item[0]} {item[1]} {item[2]} {item[3]} .\n"
+                    (item if isinstance(item, str) else f"{item[0]} {item[1]} {item[2]} {item[3]} .\n").encode()
                     for item in group
                 ]
                 if len(buffer) >= 4096:
