@@ -11,6 +11,7 @@ from kg.vocab import DCTERMS, KG, NIF, RDF, XSD, IriScheme
 
 _TYPE, _CHUNK, _PART_OF = iri(RDF.type), iri(KG.Chunk), iri(DCTERMS.isPartOf)
 _INDEX, _IS_STRING = iri(KG.chunkIndex), iri(NIF.isString)
+_INTEGER = XSD.integer
 
 
 def chunk_quads(chunk: Chunk, iris: IriScheme) -> Iterator[Quad]:
@@ -19,7 +20,7 @@ def chunk_quads(chunk: Chunk, iris: IriScheme) -> Iterator[Quad]:
     return iter((
         Quad(s, _TYPE, _CHUNK, g),
         Quad(s, _PART_OF, iri(iris.paper(chunk.arxiv_id)), g),
-        Quad(s, _INDEX, literal(str(chunk.index), datatype=XSD.integer), g),
+        Quad(s, _INDEX, literal(str(chunk.index), datatype=_INTEGER), g),
         Quad(s, _IS_STRING, literal(chunk.text), g),
     ))
 

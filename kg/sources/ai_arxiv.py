@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from kg.errors import RecordError
@@ -179,6 +180,10 @@ def _parse_paper(raw: Mapping[str, Any], raw_id: str, arxiv_id: str) -> Paper:
     )
 
 
+# a paper's chunk rows come one after the other, each with the same id to parse
+_row_arxiv_id = lru_cache(maxsize=16)(parse_arxiv_id)
+
+
 def parse_row(raw: Any, *, source: str, line: int) -> SourceRecord:
     """Validate one ai-arxiv row; raises :class:`RecordError` naming the field and the reason."""
     if not isinstance(raw, dict):
@@ -188,7 +193,7 @@ def parse_row(raw: Any, *, source: str, line: int) -> SourceRecord:
         raise RecordError(None, "doi", "missing arXiv id")
     if not isinstance(raw_id, str):
         raise RecordError(None, "doi", f"expected a string arXiv id, got {type(raw_id).__name__}")
-    arxiv_id = parse_arxiv_id(raw_id)
+    arxiv_id = _row_arxiv_id(raw_id)
     if arxiv_id is None:
         raise RecordError(raw_id, "doi", f"{raw_id!r} is not an arXiv id")
 
