@@ -752,7 +752,9 @@ class VersionWriter:
                 while (data := backlog.get()) is not None:
                     if not stopped.is_set():
                         _write_all(fd, data)
-            except BrokenPipeError:  # the loader stopped reading: its error says why
+            except OSError as err:  # a broken pipe: the loader stopped reading, its error says why
+                if not isinstance(err, BrokenPipeError):
+                    failure.append(_map_error(err, pipe, "feed the bulk load"))
                 stopped.set()
                 while backlog.get() is not None:  # let the producer finish its puts
                     pass

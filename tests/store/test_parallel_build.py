@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import random
+import stat
 import subprocess
 import sys
 import time
@@ -180,6 +182,26 @@ def test_bad_n_quads_early_in_a_long_piped_stream_stop_the_producer_with_a_store
         writer.bulk_load_overlapped(counted(), spool_bytes=0)
     assert directory.current_version() is None
     assert produced < 200_000  # the writer stopped when the loader did, it did not write into the void
+
+
+def test_a_failing_write_into_the_pipe_fails_the_load_instead_of_hanging(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = StoreDirectory(tmp_path / "s")
+    with directory.new_version() as writer:
+        writer.bulk_load_overlapped(_lines(10))
+    before = directory.current_version()
+    real_write = os.write
+
+    def failing_write(fd: int, data: bytes) -> int:  # a disk or pipe error cannot be made to happen here
+        if stat.S_ISFIFO(os.fstat(fd).st_mode):
+            raise OSError(errno.EIO, "Input/output error")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", failing_write)
+    with pytest.raises(StoreError, match="feed the bulk load"), directory.new_version() as writer:
+        writer.bulk_load_overlapped(iter(_lines(100_000)), spool_bytes=0)
+    assert directory.current_version() == before and len(directory.open()) == 10
 
 
 def _thread_nice_values() -> set[int]:
